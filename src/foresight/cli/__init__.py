@@ -1,0 +1,7 @@
+"""The ``foresight`` command line. Each command lives in its own ``*_cmd`` module."""
+
+from __future__ import annotations
+
+from foresight.cli._app import app
+
+__all__ = ["app"]

@@ -1,0 +1,32 @@
+"""The exception hierarchy.
+
+Every error the library raises on purpose is a :class:`ForesightError`, so a batch job can catch one
+type. Messages name the file, the row and the column where they can, and say how to fix the problem.
+"""
+
+from __future__ import annotations
+
+__all__ = ["ForesightError", "DataError", "ConfigError", "CalendarError", "ModelError"]
+
+
+class ForesightError(Exception):
+    """Base class of every error raised by foresight."""
+
+
+class DataError(ForesightError, ValueError):
+    """The input data cannot be used: an unreadable or empty file, a missing required column.
+
+    Row-level problems (a bad date, a missing area) do not raise: those rows go to the rejects table.
+    """
+
+
+class ConfigError(ForesightError, ValueError):
+    """A mapping file, report config or option is wrong: an unknown key, a bad value."""
+
+
+class CalendarError(ForesightError):
+    """The calendar cannot answer for the dates asked (for example, a year no source covers)."""
+
+
+class ModelError(ForesightError):
+    """A model cannot be fitted or used as asked."""
