@@ -1,0 +1,175 @@
+"""The area tree: district > town (镇/街道) > community (村/社区) > grid (网格).
+
+Volumes follow population and population moves, so areas may start (a new estate) or end (two villages
+merged) during the history. Panels roll up to any level with :meth:`AreaTree.ancestor`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from foresight.errors import DataError
+
+__all__ = ["LEVELS", "AreaTree", "load_areas"]
+
+#: Levels of the tree, coarsest first.
+LEVELS: tuple[str, ...] = ("district", "town", "community", "grid")
+_COLUMNS = ("code", "name", "parent", "level")
+
+
+@dataclass(frozen=True, eq=False)
+class AreaTree:
+    """An area tree loaded from a table with ``code, name, parent, level`` and optional
+    ``population, start, end``.
+
+    Use :func:`load_areas` or :meth:`from_table` to build one; the table is validated.
+
+    Examples
+    --------
+    >>> tree = AreaTree.from_table(pd.DataFrame({
+    ...     "code": ["D", "T1", "C1", "C2"], "name": ["区", "镇", "村一", "村二"],
+    ...     "parent": ["", "D", "T1", "T1"], "level": ["district", "town", "community", "community"]}))
+    >>> tree.ancestor(["C1", "C2", "T1"], "town").tolist()
+    ['T1', 'T1', 'T1']
+    >>> tree.children("T1")
+    ['C1', 'C2']
+    """
+
+    table: pd.DataFrame
+
+    @classmethod
+    def from_table(cls, table: pd.DataFrame, *, source: str = "<area table>") -> AreaTree:
+        """Validate an area table and build the tree.
+
+        Raises
+        ------
+        DataError
+            A required column is missing, a code repeats, a parent is unknown, a level is not one of
+            :data:`LEVELS` or is not below its parent's, or a date cannot be parsed. The message names
+            the row (header = row 1).
+        """
+        missing = [c for c in _COLUMNS if c not in table.columns]
+        if missing:
+            raise DataError(f"{source}: missing column(s) {missing}; an area table needs "
+                            f"{', '.join(_COLUMNS)} (optional: population, start, end).")
+        t = table.copy()
+        for c in ("code", "name", "parent", "level"):
+            t[c] = t[c].fillna("").astype(str).str.strip()
+        t["level"] = t["level"].str.lower()
+
+        def fail(mask: pd.Series, what: str) -> None:
+            if mask.any():
+                rows = (np.flatnonzero(mask.to_numpy()) + 2).tolist()[:10]
+                raise DataError(f"{source}: {what} at row(s) {rows}. Fix the area table.")
+
+        fail(t["code"] == "", "empty code")
+        fail(t["code"].duplicated(), "duplicate code")
+        fail(~t["level"].isin(LEVELS), f"level not one of {', '.join(LEVELS)}")
+        known = set(t["code"])
+        fail((t["parent"] != "") & ~t["parent"].isin(known), "parent code not in the table")
+        depth = t["level"].map({lvl: i for i, lvl in enumerate(LEVELS)})
+        parent_depth = t["parent"].map(dict(zip(t["code"], depth, strict=True)))
+        fail(parent_depth.notna() & (parent_depth >= depth), "level not below its parent's level")
+        for c in ("start", "end"):
+            raw = t[c] if c in t.columns else pd.Series("", index=t.index)
+            raw = raw.where(raw.notna(), "").astype(str).str.strip()
+            parsed = pd.to_datetime(raw.where(raw != ""), errors="coerce")
+            fail((raw != "") & parsed.isna(), f"unparseable {c} date (use YYYY-MM-DD)")
+            t[c] = parsed
+        if "population" in t.columns:
+            t["population"] = pd.to_numeric(t["population"], errors="coerce")
+        else:
+            t["population"] = np.nan
+        return cls(t[["code", "name", "parent", "level", "population", "start", "end"]]
+                   .reset_index(drop=True))
+
+    # -- lookups -----------------------------------------------------------------------------
+    @property
+    def codes(self) -> list[str]:
+        """All area codes, in table order."""
+        return self.table["code"].tolist()
+
+    def level_of(self, codes: list[str] | pd.Series) -> pd.Series:
+        """The level of each code (``NaN`` for unknown codes)."""
+        return pd.Series(codes, dtype=object).map(dict(zip(self.table["code"], self.table["level"],
+                                                           strict=True)))
+
+    def parent_map(self) -> dict[str, str]:
+        """Child code -> parent code (roots omitted)."""
+        t = self.table[self.table["parent"] != ""]
+        return dict(zip(t["code"], t["parent"], strict=True))
+
+    def children(self, code: str) -> list[str]:
+        """The direct children of ``code``."""
+        return self.table.loc[self.table["parent"] == code, "code"].tolist()
+
+    def at_level(self, level: str) -> list[str]:
+        """Codes of every area at ``level``."""
+        self._check_level(level)
+        return self.table.loc[self.table["level"] == level, "code"].tolist()
+
+    def ancestor(self, codes: list[str] | pd.Series, level: str) -> pd.Series:
+        """The ancestor of each code at ``level`` (a code at that level maps to itself).
+
+        Codes above ``level`` (coarser) or unknown map to ``NaN``.
+        """
+        self._check_level(level)
+        table = self._ancestors()
+        return pd.Series(codes, dtype=object).map(table[level]).reset_index(drop=True)
+
+    def resolve(self, values: pd.Series) -> pd.Series:
+        """Match raw area values to codes: by code, then by a name that is unique in the tree."""
+        values = pd.Series(values, dtype=object).astype("string").str.strip()
+        by_code = values.where(values.isin(self.table["code"]))
+        names = self.table.drop_duplicates("name", keep=False)
+        by_name = values.map(dict(zip(names["name"], names["code"], strict=True)))
+        return by_code.fillna(by_name).astype(object).where(lambda s: s.notna(), np.nan)
+
+    def _ancestors(self) -> pd.DataFrame:
+        cache = self.__dict__.get("_anc")
+        if cache is not None:
+            return cache
+        t = self.table.set_index("code")
+        out = pd.DataFrame(index=t.index, columns=list(LEVELS), dtype=object)
+        cur = pd.Series(t.index, index=t.index, dtype=object)
+        parent = t["parent"].replace("", np.nan)
+        level = t["level"]
+        for _ in range(len(LEVELS) + 1):
+            ok = cur.notna()
+            lv = level.reindex(cur[ok]).to_numpy()
+            for name in LEVELS:
+                hit = ok[ok].index[lv == name]
+                out.loc[hit, name] = cur[hit]
+            cur = cur.map(parent)
+        object.__setattr__(self, "_anc", out)
+        return out
+
+    def _check_level(self, level: str) -> None:
+        if level not in LEVELS:
+            raise DataError(f"Unknown area level {level!r}; use one of {', '.join(LEVELS)}.")
+
+    def __repr__(self) -> str:
+        counts = self.table["level"].value_counts()
+        parts = ", ".join(f"{counts.get(lvl, 0)} {lvl}" for lvl in LEVELS)
+        return f"AreaTree({parts})"
+
+
+def load_areas(source: str | Path | pd.DataFrame | AreaTree) -> AreaTree:
+    """Load an area tree from a CSV/Excel/Parquet file, a frame, or pass a tree through.
+
+    Examples
+    --------
+    >>> load_areas(pd.DataFrame({"code": ["D"], "name": ["区"], "parent": [""], "level": ["district"]}))
+    AreaTree(1 district, 0 town, 0 community, 0 grid)
+    """
+    if isinstance(source, AreaTree):
+        return source
+    if isinstance(source, pd.DataFrame):
+        return AreaTree.from_table(source)
+    from foresight.ingest.readers import read_table
+
+    return AreaTree.from_table(read_table(source), source=str(source))

@@ -1,0 +1,549 @@
+"""China's calendar per day and per period: holidays, make-up working days (调休), Spring Festival.
+
+Petition and complaint offices close on public holidays and open on make-up working days (调休: a
+Saturday or Sunday declared a working day to bridge a long holiday). The forecaster, the surge
+detector and the sample generator need these per day (:func:`days`) and per period
+(:func:`period_features`).
+
+Sources, in order of trust:
+
+* China, years ``chinese_calendar`` (the ``chinesecalendar`` package) covers: the official State
+  Council schedule, with make-up working days. ``source = "chinese_calendar"``.
+* China, other years ``holidays.China`` covers (1950-2100): statutory holidays computed by rule, plus
+  the make-up days ``holidays`` happens to list (none for future years). A :class:`CalendarWarning`
+  names these years. ``source = "holidays.China (estimated)"``. (On the years both sources cover,
+  this path gives the same day classes as ``chinese_calendar`` for 2010-2026.)
+* Any other country: ``holidays.country_holidays(country, subdiv=...)``; no make-up days.
+  ``source = "holidays.<COUNTRY>[-<SUBDIV>]"``.
+
+For China, a holiday break is a run of rest days holding a holiday; every day of it (weekend days
+included) is a holiday day, as in the State Council notices ("6月8日至10日放假, 共3天").
+
+Day classes add up: every day is exactly one of a working day (``is_workday``), a holiday
+(``is_holiday``) or an ordinary weekend day, so per period ``days = workdays + holidays +
+weekend_days``; ``makeup_days`` counts the working days that fall on a weekend.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+import warnings
+from functools import lru_cache
+from typing import Any
+
+import holidays as _holidays
+import numpy as np
+import pandas as pd
+
+from foresight.errors import CalendarError, ConfigError
+
+__all__ = [
+    "CalendarWarning",
+    "days",
+    "spring_festival",
+    "period_features",
+    "period_start",
+    "week_start",
+]
+
+DAY_COLUMNS = ["date", "weekday", "is_workday", "is_holiday", "is_makeup_workday", "holiday", "source"]
+PERIOD_COLUMNS = [
+    "ds",
+    "days",
+    "workdays",
+    "holidays",
+    "makeup_days",
+    "weekend_days",
+    "sf_offset",
+    "golden_week",
+    "spring_festival_days",
+]
+
+_SF_LABEL = "Chinese New Year (Spring Festival)"
+_SUBSTITUTED = re.compile(r"substituted from (\d{2})/(\d{2})/(\d{4})")
+# holidays.China (en_US) labels -> the chinese_calendar names, so both sources speak alike.
+_CN_NAMES = (
+    ("new year's eve", "Spring Festival"),
+    ("spring festival", "Spring Festival"),
+    ("new year's day", "New Year's Day"),
+    ("tomb", "Tomb-sweeping Day"),
+    ("labor", "Labour Day"),
+    ("labour", "Labour Day"),
+    ("dragon boat", "Dragon Boat Festival"),
+    ("mid-autumn", "Mid-autumn Festival"),
+    ("national day", "National Day"),
+)
+
+
+class CalendarWarning(UserWarning):
+    """Calendar answers that are estimates, e.g. Chinese years past ``chinese_calendar``'s data."""
+
+
+# --------------------------------------------------------------------------------------------------
+# period starts
+
+
+def _normalize_freq(freq: str) -> str:
+    f = str(freq).upper()
+    if f in ("W", "W-MON", "WEEK", "WEEKLY"):
+        return "W"
+    if f in ("M", "MS", "MONTH", "MONTHLY"):
+        return "M"
+    raise ConfigError(f"unknown freq {freq!r}: use 'W' (weeks starting Monday) or 'M' (calendar months)")
+
+
+def period_start(dates: Any, freq: str = "W") -> Any:
+    """Return the start of the period holding each date: its Monday (``"W"``) or month start (``"M"``).
+
+    Parameters
+    ----------
+    dates : date-like, sequence, Series or DatetimeIndex
+        Dates to label; times of day are dropped, ``NaT`` stays ``NaT``.
+    freq : {"W", "M"}
+        Weekly periods start on Monday; monthly periods on the first of the month.
+
+    Returns
+    -------
+    pandas.Series, pandas.DatetimeIndex or pandas.Timestamp
+        A Series (same index and name) for a Series, a Timestamp for a scalar, else a DatetimeIndex;
+        values are ``datetime64[ns]``.
+
+    Raises
+    ------
+    ConfigError
+        If ``freq`` is not a known period.
+
+    Examples
+    --------
+    >>> period_start(["2024-02-10", "2024-02-12"], "W").strftime("%Y-%m-%d").tolist()
+    ['2024-02-05', '2024-02-12']
+    >>> period_start(pd.Timestamp("2024-02-10"), "M")
+    Timestamp('2024-02-01 00:00:00')
+    """
+    f = _normalize_freq(freq)
+    if isinstance(dates, pd.Series):
+        idx = pd.DatetimeIndex(pd.to_datetime(dates))
+        return pd.Series(_period_start_index(idx, f), index=dates.index, name=dates.name)
+    if np.ndim(dates) == 0 and not isinstance(dates, pd.Index):
+        ts = pd.Timestamp(dates)
+        if ts is pd.NaT:
+            return pd.NaT
+        return _period_start_index(pd.DatetimeIndex([ts]), f)[0]
+    return _period_start_index(pd.DatetimeIndex(pd.to_datetime(dates)), f)
+
+
+def _period_start_index(idx: pd.DatetimeIndex, f: str) -> pd.DatetimeIndex:
+    if idx.tz is not None:
+        idx = idx.tz_localize(None)
+    vals = idx.values.astype("datetime64[D]")
+    if f == "W":
+        # 1970-01-01 was a Thursday: day number + 3 is days since a Monday.
+        dnum = vals.astype("int64")
+        out = (vals - ((dnum + 3) % 7).astype("timedelta64[D]")).astype("datetime64[ns]")
+    else:
+        out = vals.astype("datetime64[M]").astype("datetime64[ns]")
+    return pd.DatetimeIndex(out)
+
+
+def week_start(dates: Any) -> Any:
+    """Return the Monday of the week holding each date (``period_start(dates, "W")``).
+
+    Parameters
+    ----------
+    dates : date-like, sequence, Series or DatetimeIndex
+        Dates to label.
+
+    Returns
+    -------
+    pandas.Series, pandas.DatetimeIndex or pandas.Timestamp
+        As :func:`period_start`.
+
+    Examples
+    --------
+    >>> week_start(pd.Series(pd.to_datetime(["2024-02-18", "2024-02-19"]))).dt.day.tolist()
+    [12, 19]
+    """
+    return period_start(dates, "W")
+
+
+# --------------------------------------------------------------------------------------------------
+# per-year tables
+
+
+@lru_cache(maxsize=1)
+def _cc_data() -> tuple[dict[_dt.date, str], dict[_dt.date, str], int, int]:
+    try:
+        from chinese_calendar.constants import holidays as hol, workdays as work
+    except ImportError:  # pragma: no cover - dependency of the package
+        return {}, {}, 0, -1
+    return dict(hol), dict(work), min(hol).year, max(hol).year
+
+
+def _cc_covers(year: int) -> bool:
+    _, _, lo, hi = _cc_data()
+    return lo <= year <= hi
+
+
+def _check_holidays_china(year: int) -> None:
+    lo, hi = _holidays.China.start_year, _holidays.China.end_year
+    if not lo <= year <= hi:
+        _, _, clo, chi = _cc_data()
+        raise CalendarError(
+            f"no calendar source covers China in {year}: chinese_calendar has {clo}-{chi} and "
+            f"holidays.China {lo}-{hi}; upgrade chinesecalendar (pip install -U chinesecalendar) "
+            f"or holidays, or restrict the dates to those years"
+        )
+
+
+def _frame(year: int) -> pd.DataFrame:
+    dates = pd.date_range(f"{year}-01-01", f"{year}-12-31", freq="D")
+    return pd.DataFrame({"date": dates, "weekday": dates.weekday.astype("int64")})
+
+
+def _cn_name(label: str) -> str:
+    low = label.lower()
+    for key, name in _CN_NAMES:
+        if key in low:
+            return name
+    return ""
+
+
+def _window(year: int) -> pd.DatetimeIndex:
+    # a week either side of the year, so a holiday break over New Year joins up
+    return pd.date_range(f"{year - 1}-12-25", f"{year + 1}-01-07", freq="D")
+
+
+def _classify(
+    year: int, dates: pd.DatetimeIndex, listed: np.ndarray, names: pd.Series, makeup: np.ndarray, source: str
+) -> pd.DataFrame:
+    """Day classes of ``year`` from the listed holidays, their names (NaN if unknown) and make-up days.
+
+    A holiday break is a run of rest days (weekend or holiday, less make-up days) that holds a
+    holiday; every day of it is a holiday, and unnamed days take the break's first name, as in the
+    official schedule ("6月8日至10日放假, 共3天").
+    """
+    weekday = dates.weekday.to_numpy().astype("int64")
+    named = np.asarray(listed, dtype=bool)
+    is_makeup = makeup & (weekday >= 5)
+    rest = (named | (weekday >= 5)) & ~is_makeup
+    run = np.cumsum(np.r_[True, rest[1:] != rest[:-1]])
+    in_break = rest & pd.Series(named).groupby(run).transform("any").to_numpy()
+    fill = pd.Series(names.to_numpy(), dtype=object).groupby(run).transform("first").to_numpy()
+    label = np.where(names.notna().to_numpy(), names.to_numpy(dtype=object), fill)
+    df = pd.DataFrame(
+        {
+            "date": dates,
+            "weekday": weekday,
+            "is_workday": ~rest,
+            "is_holiday": in_break,
+            "is_makeup_workday": is_makeup,
+            "holiday": np.where(in_break, pd.Series(label, dtype=object).fillna("Holiday").to_numpy(), ""),
+            "source": source,
+        }
+    )
+    return df[df["date"].dt.year == year].reset_index(drop=True)
+
+
+@lru_cache(maxsize=256)
+def _year_cc(year: int) -> pd.DataFrame:
+    hol, work, _, _ = _cc_data()
+    dates = _window(year)
+    d = pd.Series(dates.date)
+    names = d.map(hol)
+    return _classify(year, dates, names.notna().to_numpy(), names, d.isin(work.keys()).to_numpy(), "chinese_calendar")
+
+
+@lru_cache(maxsize=256)
+def _year_cn_estimated(year: int) -> pd.DataFrame:
+    _check_holidays_china(year)
+    lo, hi = _holidays.China.start_year, _holidays.China.end_year
+    years = [y for y in (year - 1, year, year + 1) if lo <= y <= hi]
+    hc = _holidays.China(years=years, language="en_US")
+    makeup: set[_dt.date] = set()
+    for label in hc.values():
+        for part in str(label).split(";"):
+            m = _SUBSTITUTED.search(part)
+            if m:
+                makeup.add(_dt.date(int(m.group(3)), int(m.group(1)), int(m.group(2))))
+    dates = _window(year)
+    d = pd.Series(dates.date)
+    listed = d.isin(hc.keys()).to_numpy()
+    # the label's chinese_calendar name; None for "Day off (substituted ...)", named from its break
+    names = pd.Series([_cn_name(str(hc.get(x, ""))) or None for x in d], dtype=object)
+    return _classify(year, dates, listed, names, d.isin(makeup).to_numpy(), "holidays.China (estimated)")
+
+
+@lru_cache(maxsize=256)
+def _year_other(year: int, country: str, subdiv: str | None) -> pd.DataFrame:
+    try:
+        hc = _holidays.country_holidays(country, subdiv=subdiv, years=year, language="en_US")
+    except NotImplementedError as exc:
+        raise ConfigError(
+            f"unknown country or subdivision {country!r}/{subdiv!r} ({exc}); use an ISO 3166 code "
+            f"the 'holidays' package supports, e.g. country='US', subdiv='NY'"
+        ) from exc
+    except (ValueError, TypeError):
+        hc = _holidays.country_holidays(country, subdiv=subdiv, years=year)
+    df = _frame(year)
+    d = df["date"].dt.date
+    labels = d.map(lambda x: hc.get(x)).fillna("")
+    df["is_holiday"] = (labels != "").to_numpy()
+    df["is_makeup_workday"] = False
+    df["is_workday"] = ((df["weekday"] < 5) & ~df["is_holiday"]).to_numpy()
+    df["holiday"] = labels.to_numpy()
+    df["source"] = f"holidays.{country}" + (f"-{subdiv}" if subdiv else "")
+    return df
+
+
+def _year_table(year: int, country: str, subdiv: str | None) -> pd.DataFrame:
+    if country == "CN":
+        return _year_cc(year) if _cc_covers(year) else _year_cn_estimated(year)
+    return _year_other(year, country, subdiv)
+
+
+def _check_country(country: str) -> str:
+    c = str(country).upper()
+    if not c.isalpha() or len(c) not in (2, 3):
+        raise ConfigError(f"country must be an ISO 3166 code such as 'CN' or 'US', got {country!r}")
+    return c
+
+
+# --------------------------------------------------------------------------------------------------
+# public API
+
+
+def days(start: Any, end: Any, *, country: str = "CN", subdiv: str | None = None) -> pd.DataFrame:
+    """One row per calendar day from ``start`` to ``end`` (both included) with its day class.
+
+    Parameters
+    ----------
+    start, end : date-like
+        First and last day; times of day are dropped.
+    country : str, default "CN"
+        ISO 3166 country code. ``"CN"`` uses ``chinese_calendar`` (with 调休 make-up days) where it
+        has data and ``holidays.China`` elsewhere; other codes use the ``holidays`` package.
+    subdiv : str, optional
+        Subdivision for ``holidays`` (e.g. ``"NY"``). Ignored by the national Chinese calendar.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``date`` (datetime64[ns]), ``weekday`` (0 = Monday), ``is_workday``, ``is_holiday``,
+        ``is_makeup_workday`` (a Saturday or Sunday that is a working day, 调休), ``holiday`` (the
+        holiday's name, ``""`` on other days; for China the ``chinese_calendar`` English names such
+        as ``"Spring Festival"``, ``"National Day"``) and ``source`` (which source answered).
+
+    Raises
+    ------
+    CalendarError
+        For a Chinese year no source covers (outside ``holidays.China``'s 1950-2100).
+    ConfigError
+        If ``end`` is before ``start`` or the country is unknown.
+
+    Warns
+    -----
+    CalendarWarning
+        For Chinese years outside ``chinese_calendar``'s data: holidays are computed by rule and
+        make-up working days are unknown.
+
+    Examples
+    --------
+    >>> d = days("2024-02-04", "2024-02-11")  # 2024-02-04 was a working Sunday (调休)
+    >>> bool(d.loc[0, "is_workday"]), bool(d.loc[0, "is_makeup_workday"])
+    (True, True)
+    >>> d["holiday"].tolist()[-2:]
+    ['Spring Festival', 'Spring Festival']
+    >>> days("2024-07-04", "2024-07-04", country="US", subdiv="NY")["holiday"].item()
+    'Independence Day'
+    """
+    return _days(start, end, country, subdiv, 3)
+
+
+def _days(start: Any, end: Any, country: str, subdiv: str | None, _stacklevel: int) -> pd.DataFrame:
+    s = pd.Timestamp(start).normalize()
+    e = pd.Timestamp(end).normalize()
+    if s is pd.NaT or e is pd.NaT:
+        raise ConfigError("days() needs real start and end dates, got NaT")
+    if e < s:
+        raise ConfigError(f"end {e.date()} is before start {s.date()}: swap them")
+    c = _check_country(country)
+    sub = None if subdiv is None else str(subdiv).upper()
+    if c == "CN":
+        sub = None  # the national calendar applies in every province
+    tables = [_year_table(y, c, sub) for y in range(s.year, e.year + 1)]
+    if c == "CN":
+        est = [y for y, t in zip(range(s.year, e.year + 1), tables) if not _cc_covers(y)]
+        if est:
+            _, _, lo, hi = _cc_data()
+            warnings.warn(
+                f"China {', '.join(map(str, est))}: chinese_calendar has data for {lo}-{hi} only, so "
+                f"holidays are estimated from holidays.China rules and make-up working days (调休) "
+                f"are unknown; upgrade chinesecalendar (pip install -U chinesecalendar) when the "
+                f"official schedule is out",
+                CalendarWarning,
+                stacklevel=_stacklevel,
+            )
+    out = pd.concat(tables, ignore_index=True)
+    out = out[(out["date"] >= s) & (out["date"] <= e)].reset_index(drop=True)
+    out["holiday"] = out["holiday"].astype("string")
+    out["source"] = out["source"].astype("string")
+    return out[DAY_COLUMNS]
+
+
+def spring_festival(year: int) -> pd.Timestamp:
+    """The Spring Festival (lunar new year's day, 春节 正月初一) of ``year``.
+
+    Parameters
+    ----------
+    year : int
+        Gregorian year, 1950-2100 (the range ``holidays.China`` computes).
+
+    Returns
+    -------
+    pandas.Timestamp
+        Midnight of the festival day.
+
+    Raises
+    ------
+    CalendarError
+        If ``holidays.China`` does not cover the year.
+
+    Examples
+    --------
+    >>> spring_festival(2024)
+    Timestamp('2024-02-10 00:00:00')
+    """
+    return pd.Timestamp(_spring_festival(int(year)))
+
+
+@lru_cache(maxsize=512)
+def _spring_festival(year: int) -> _dt.date:
+    _check_holidays_china(year)
+    hc = _holidays.China(years=year, language="en_US")
+    found = sorted(d for d, label in hc.items() if _SF_LABEL in str(label) and "observed" not in str(label))
+    if not found:  # pragma: no cover - defensive: label changed in a future holidays release
+        raise CalendarError(
+            f"holidays.China lists no Spring Festival in {year}; check the installed holidays version"
+        )
+    return found[0]
+
+
+def period_features(ds: Any, *, freq: str = "W", country: str = "CN", subdiv: str | None = None) -> pd.DataFrame:
+    """Calendar features of each period starting at ``ds``: day counts and festival position.
+
+    Parameters
+    ----------
+    ds : sequence of date-like, Series or DatetimeIndex
+        Period starts: Mondays for ``freq="W"``, firsts of the month for ``freq="M"``. Order and
+        duplicates are kept.
+    freq : {"W", "M"}
+        Period length.
+    country, subdiv : str
+        As in :func:`days`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per ``ds``: ``ds``; day counts ``days``, ``workdays``, ``holidays``, ``makeup_days``
+        (working weekend days, 调休) and ``weekend_days`` (ordinary weekend rest days), with
+        ``days = workdays + holidays + weekend_days``; ``sf_offset``, periods from the period holding
+        the nearest Spring Festival day (negative before, 0 in it, positive after; a tie goes to the
+        coming festival); ``golden_week`` and ``spring_festival_days``, the days of the National Day
+        and Spring Festival holiday breaks inside the period (a break that also holds another
+        holiday, like National Day with Mid-autumn in 2025, counts whole). The three festival columns
+        are 0 for countries other than China.
+
+    Raises
+    ------
+    ConfigError
+        If a ``ds`` is not a period start, is missing, or ``freq`` is unknown.
+    CalendarError
+        As in :func:`days`.
+
+    Warns
+    -----
+    CalendarWarning
+        As in :func:`days`.
+
+    Examples
+    --------
+    >>> f = period_features(["2024-01-29", "2024-02-05", "2024-02-12"])  # festival: Sat 2024-02-10
+    >>> f[["workdays", "holidays", "makeup_days", "sf_offset", "spring_festival_days"]].to_numpy().tolist()
+    [[6, 0, 1, -1, 0], [5, 2, 0, 0, 2], [1, 6, 1, 1, 6]]
+    """
+    f = _normalize_freq(freq)
+    idx = pd.DatetimeIndex(pd.to_datetime(pd.Series(ds) if not isinstance(ds, pd.Index) else ds))
+    if idx.tz is not None:
+        idx = idx.tz_localize(None)
+    if idx.hasnans:
+        raise ConfigError("period_features: ds holds missing dates; drop them first")
+    starts = _period_start_index(idx, f)
+    bad = idx[idx != starts]
+    if len(bad):
+        what = "Mondays" if f == "W" else "first days of a month"
+        raise ConfigError(
+            f"period_features: ds must be period starts ({what}) for freq={f!r}, but "
+            f"{bad[0].date()} is not; label periods with foresight.calendar.period_start(dates, {f!r})"
+        )
+    if len(idx) == 0:
+        return pd.DataFrame({c: pd.Series(dtype="datetime64[ns]" if c == "ds" else "int64") for c in PERIOD_COLUMNS})
+    uniq = pd.DatetimeIndex(np.unique(idx.values))
+    last = uniq.max() + (pd.Timedelta(days=6) if f == "W" else pd.offsets.MonthEnd(0))
+    c = _check_country(country)
+    # a fortnight's margin (inside the same years) so a break cut by the first or last period is whole
+    lo = max(uniq.min() - pd.Timedelta(days=14), pd.Timestamp(year=uniq.min().year, month=1, day=1))
+    hi = min(last + pd.Timedelta(days=14), pd.Timestamp(year=last.year, month=12, day=31))
+    dd = _days(lo, hi, c, subdiv, 3)
+    if c == "CN":
+        rest = ~dd["is_workday"].to_numpy()
+        run = np.cumsum(np.r_[True, rest[1:] != rest[:-1]])
+        hol = dd["holiday"].fillna("").to_numpy()
+        runs = pd.DataFrame({"run": run, "nd": hol == "National Day", "sf": hol == "Spring Festival"})
+        has = runs.groupby("run")[["nd", "sf"]].transform("any")
+        is_hol = dd["is_holiday"].to_numpy()
+        golden = (has["nd"].to_numpy() & is_hol).astype("int64")
+        sf_days = (has["sf"].to_numpy() & is_hol).astype("int64")
+    else:
+        golden = sf_days = np.zeros(len(dd), dtype="int64")
+    dd = dd.assign(
+        ds=_period_start_index(pd.DatetimeIndex(dd["date"]), f), golden_week=golden, spring_festival_days=sf_days
+    )
+    dd = dd[dd["ds"].isin(uniq)]
+    wk = dd["weekday"] >= 5
+    agg = pd.DataFrame(
+        {
+            "ds": dd["ds"],
+            "days": 1,
+            "workdays": dd["is_workday"].astype("int64"),
+            "holidays": dd["is_holiday"].astype("int64"),
+            "makeup_days": dd["is_makeup_workday"].astype("int64"),
+            "weekend_days": (wk & ~dd["is_workday"] & ~dd["is_holiday"]).astype("int64"),
+            "golden_week": dd["golden_week"],
+            "spring_festival_days": dd["spring_festival_days"],
+        }
+    )
+    per = agg.groupby("ds").sum()
+    per["sf_offset"] = _sf_offset(uniq, f) if c == "CN" else 0
+    out = per.reindex(idx)[PERIOD_COLUMNS[1:]].astype("int64")
+    out.insert(0, "ds", idx.values)
+    return out.reset_index(drop=True)
+
+
+def _sf_offset(starts: pd.DatetimeIndex, f: str) -> np.ndarray:
+    years = starts.year.to_numpy()
+    ys = np.arange(years.min() - 1, years.max() + 2)
+    ys = ys[(ys >= _holidays.China.start_year) & (ys <= _holidays.China.end_year)]
+    sf = pd.DatetimeIndex([spring_festival(int(y)) for y in ys])
+    sf_start = _period_start_index(sf, f)
+    if f == "W":
+        a = starts.values.astype("datetime64[D]").astype("int64")[:, None]
+        b = sf_start.values.astype("datetime64[D]").astype("int64")[None, :]
+        diff = (a - b) // 7
+    else:
+        a = starts.values.astype("datetime64[M]").astype("int64")[:, None]
+        b = sf_start.values.astype("datetime64[M]").astype("int64")[None, :]
+        diff = a - b
+    # nearest festival; on a tie prefer the coming one (negative offset): key |d| then d
+    key = np.abs(diff) * 2 + (diff > 0)
+    return diff[np.arange(len(starts)), key.argmin(axis=1)].astype("int64")

@@ -1,0 +1,238 @@
+"""The counts panel: cases per ``area x category x period``, long format ``area, category, ds, y``.
+
+A missing week is a zero, not a gap: every series is zero-filled over its active span.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from foresight.areas import AreaTree, load_areas
+from foresight.calendar import period_start
+from foresight.errors import DataError
+
+__all__ = ["ALL", "PANEL_COLUMNS", "period_offset", "rollup", "summarize_panel", "to_panel"]
+
+#: Label of an aggregated-away key (``category == ALL`` is an area total).
+ALL = "(all)"
+PANEL_COLUMNS: tuple[str, ...] = ("area", "category", "ds", "y")
+
+
+def period_offset(freq: str) -> pd.DateOffset:
+    """The length of one period: a week for ``"W"``, a month for ``"M"``.
+
+    Examples
+    --------
+    >>> pd.Timestamp("2024-01-01") + period_offset("W")
+    Timestamp('2024-01-08 00:00:00')
+    """
+    f = str(freq).upper()
+    if f.startswith("W"):
+        return pd.DateOffset(weeks=1)
+    if f.startswith("M"):
+        return pd.DateOffset(months=1)
+    raise DataError(f"unknown freq {freq!r}: use 'W' (weeks starting Monday) or 'M' (months).")
+
+
+def _freq(freq: str) -> str:
+    period_offset(freq)
+    return "W" if str(freq).upper().startswith("W") else "M"
+
+
+def to_panel(
+    cases: pd.DataFrame,
+    *,
+    freq: str = "W",
+    level: str | None = None,
+    areas: AreaTree | pd.DataFrame | str | None = None,
+    as_of: str | pd.Timestamp | None = None,
+) -> pd.DataFrame:
+    """Count cases per area, category and period.
+
+    Parameters
+    ----------
+    cases
+        Canonical cases (``read_cases(...).cases``): needs ``received``, ``area``, ``category``.
+    freq
+        ``"W"`` (weeks starting Monday) or ``"M"`` (calendar months).
+    level
+        Roll areas up to this level of ``areas`` (``district``, ``town``, ``community``, ``grid``).
+        Cases recorded at a coarser area than ``level`` keep their own area (with a warning).
+    areas
+        The area tree; its ``start``/``end`` dates bound each area's span.
+    as_of
+        Cut-off, exclusive: cases on or after it are not counted, and the panel ends with the last
+        complete period before it. Default: the start of the period after the latest complete one,
+        so a partly observed last period is left out.
+
+    Returns
+    -------
+    DataFrame
+        ``area, category, ds, y``, sorted, one row per series and period, where each (area, category)
+        with at least one case spans from its area's first case (or the area's start date) to the
+        last complete period (or the area's end date). ``attrs`` holds ``freq`` and ``as_of``.
+
+    Raises
+    ------
+    DataError
+        Missing columns, or ``level`` without ``areas``.
+
+    Examples
+    --------
+    >>> cases = pd.DataFrame({"received": pd.to_datetime(["2024-01-02", "2024-01-17", "2024-01-18"]),
+    ...                       "area": ["A", "A", "B"], "category": ["x", "x", "y"]})
+    >>> p = to_panel(cases, as_of="2024-01-22")
+    >>> p[p.area == "A"]["y"].tolist()
+    [1, 0, 1]
+    >>> p.attrs["as_of"]
+    Timestamp('2024-01-22 00:00:00')
+    """
+    missing = [c for c in ("received", "area", "category") if c not in cases.columns]
+    if missing:
+        raise DataError(f"cases lack column(s) {missing}; pass read_cases(...).cases.")
+    f = _freq(freq)
+    step = period_offset(f)
+    received = pd.to_datetime(cases["received"])
+    if as_of is None:
+        if received.notna().sum() == 0:
+            raise DataError("No cases to count: the cases frame is empty.")
+        as_of_ts = period_start(received.max() + pd.Timedelta(days=1), f)
+    else:
+        as_of_ts = pd.Timestamp(as_of).normalize()
+    # The last complete period ends on or before as_of (a period holding as_of is incomplete).
+    last = period_start(as_of_ts, f) - step
+    area = cases["area"].astype(object)
+    tree = load_areas(areas) if areas is not None else None
+    if level is not None:
+        if tree is None:
+            raise DataError(f"level={level!r} needs the area tree: pass areas=.")
+        up = tree.ancestor(area.reset_index(drop=True), level).set_axis(area.index)
+        coarse = up.isna()
+        if coarse.any():
+            warnings.warn(f"{int(coarse.sum())} case(s) are recorded at an area coarser than "
+                          f"{level!r} (e.g. {area[coarse].iloc[0]!r}); they keep their own area.",
+                          stacklevel=2)
+        area = up.where(~coarse, area)
+    ds = period_start(received, f)
+    keep = (received < as_of_ts) & (ds <= last)
+    counts = (pd.DataFrame({"area": area[keep], "category": cases["category"][keep].astype(object),
+                            "ds": ds[keep]})
+              .groupby(["area", "category", "ds"], sort=False).size().rename("y").reset_index())
+    if counts.empty:
+        out = pd.DataFrame({"area": pd.Series(dtype=object), "category": pd.Series(dtype=object),
+                            "ds": pd.Series(dtype="datetime64[ns]"), "y": pd.Series(dtype="int64")})
+        out.attrs.update(freq=f, as_of=as_of_ts)
+        return out
+
+    spans = counts.groupby("area")["ds"].min().rename("start").to_frame()
+    spans["end"] = last
+    if tree is not None:
+        t = tree.table.set_index("code")
+        start = period_start(t["start"].dropna(), f)
+        end = period_start(t["end"].dropna(), f)
+        spans["start"] = np.minimum(spans["start"], start.reindex(spans.index).fillna(spans["start"]))
+        spans["end"] = np.minimum(spans["end"], end.reindex(spans.index).fillna(spans["end"]))
+        # cases after an area's end still count: extend the span to cover them
+        spans["end"] = np.maximum(spans["end"], counts.groupby("area")["ds"].max())
+    series = counts[["area", "category"]].drop_duplicates().join(spans, on="area")
+    out = _expand(series, f).merge(counts, on=["area", "category", "ds"], how="left")
+    out["y"] = out["y"].fillna(0).astype("int64")
+    out = out.sort_values(["area", "category", "ds"], ignore_index=True)
+    out.attrs.update(freq=f, as_of=as_of_ts)
+    return out
+
+
+def _expand(series: pd.DataFrame, f: str) -> pd.DataFrame:
+    """One row per period between each series' ``start`` and ``end`` (inclusive)."""
+    if f == "W":
+        n = ((series["end"] - series["start"]).dt.days // 7 + 1).clip(lower=0).to_numpy()
+    else:
+        n = ((series["end"].dt.year - series["start"].dt.year) * 12
+             + series["end"].dt.month - series["start"].dt.month + 1).clip(lower=0).to_numpy()
+    rep = series.loc[series.index.repeat(n), ["area", "category", "start"]].reset_index(drop=True)
+    k = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
+    if f == "W":
+        rep["ds"] = rep["start"] + pd.to_timedelta(k * 7, unit="D")
+    else:
+        months = rep["start"].dt.year * 12 + rep["start"].dt.month - 1 + k
+        rep["ds"] = pd.to_datetime({"year": months // 12, "month": months % 12 + 1, "day": 1})
+    return rep.drop(columns="start")
+
+
+def rollup(
+    panel: pd.DataFrame,
+    *,
+    level: str | None = None,
+    areas: AreaTree | pd.DataFrame | str | None = None,
+    over: tuple[str, ...] | list[str] = (),
+) -> pd.DataFrame:
+    """Sum a panel up the area tree and/or over areas or categories; totals are kept exactly.
+
+    Parameters
+    ----------
+    panel
+        ``area, category, ds, y``.
+    level
+        Roll areas up to this level of ``areas``.
+    areas
+        The area tree (needed with ``level``).
+    over
+        Keys to sum away: ``("category",)`` gives area totals, ``("area",)`` category totals,
+        ``("area", "category")`` the grand total. A summed-away key is labelled :data:`ALL`.
+
+    Examples
+    --------
+    >>> p = pd.DataFrame({"area": ["A", "A", "B"], "category": ["x", "y", "x"],
+    ...                   "ds": pd.to_datetime(["2024-01-01"] * 3), "y": [1, 2, 3]})
+    >>> rollup(p, over=("area",))[["area", "category", "y"]].values.tolist()
+    [['(all)', 'x', 4], ['(all)', 'y', 2]]
+    """
+    bad = [k for k in over if k not in ("area", "category")]
+    if bad:
+        raise DataError(f"over={tuple(over)!r}: only 'area' and 'category' can be summed away.")
+    frame = panel[list(PANEL_COLUMNS)].copy()
+    if level is not None:
+        if areas is None:
+            raise DataError(f"level={level!r} needs the area tree: pass areas=.")
+        tree = load_areas(areas)
+        up = tree.ancestor(frame["area"], level)
+        frame["area"] = up.where(up.notna(), frame["area"].reset_index(drop=True)).to_numpy()
+    for key in over:
+        frame[key] = ALL
+    out = frame.groupby(["area", "category", "ds"], sort=True)["y"].sum().reset_index()
+    f = panel.attrs.get("freq") or _infer_freq(out["ds"])
+    spans = out.groupby(["area", "category"])["ds"].agg(start="min", end="max").reset_index()
+    out = _expand(spans, f).merge(out, on=["area", "category", "ds"], how="left")
+    out["y"] = out["y"].fillna(0).astype("int64")
+    out.attrs.update(panel.attrs)
+    return out.sort_values(["area", "category", "ds"], ignore_index=True)
+
+
+def _infer_freq(ds: pd.Series) -> str:
+    return "M" if (pd.DatetimeIndex(ds).day == 1).all() and ds.nunique() > 1 and \
+        (pd.DatetimeIndex(ds).dayofweek != 0).any() else "W"
+
+
+def summarize_panel(panel: pd.DataFrame) -> pd.DataFrame:
+    """One line per category: series, periods, total cases, mean per period, share of zero periods.
+
+    Examples
+    --------
+    >>> p = pd.DataFrame({"area": ["A", "A"], "category": ["x", "x"],
+    ...                   "ds": pd.to_datetime(["2024-01-01", "2024-01-08"]), "y": [0, 4]})
+    >>> summarize_panel(p)[["category", "series", "cases", "zero_share"]].to_dict("records")
+    [{'category': 'x', 'series': 1, 'cases': 4, 'zero_share': 0.5}]
+    """
+    g = panel.groupby("category")
+    out = pd.DataFrame({
+        "series": g["area"].nunique().astype(int),
+        "first": g["ds"].min(),
+        "last": g["ds"].max(),
+        "cases": g["y"].sum().astype(int),
+        "mean_per_series_period": g["y"].mean().round(3),
+        "zero_share": g["y"].apply(lambda y: float((y == 0).mean())).round(3),
+    }).reset_index()
+    return out.sort_values("cases", ascending=False, ignore_index=True)

@@ -1,0 +1,26 @@
+"""Constants and helpers shared by the tests (import as ``from _support import ...``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+NYC_DIR = ROOT.parent / "shared" / "data" / "nyc-council-cases"
+NYC_CASES = NYC_DIR / "cases_2015_2021.csv.gz"
+NYC_MAPPING = ROOT / "data" / "mappings" / "nyc-council.toml"
+SAMPLES = ROOT / "data" / "samples" / "district"
+
+# Personal data planted in inputs; no output may contain any of these strings.
+PII = {
+    "姓名": ["张伟", "王芳", "李娜", "刘洋"],
+    "身份证号": ["440605198705124413", "44060519900101002X", "320321197811230018", "330106200003154421"],
+    "联系电话": ["13812345678", "13987654321", "18600001111", "15912340000"],
+    "诉求内容": ["反映小区物业乱收费问题请求处理", "孩子入学积分不够无法报名",
+              "工厂拖欠三个月工资", "道路施工噪音扰民"],
+}
+
+
+
+def contains_pii(text: str) -> list[str]:
+    """The planted personal values found in ``text``."""
+    return [v for vals in PII.values() for v in vals if v in text]
