@@ -4,7 +4,12 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: install report test bench clean
+.PHONY: install system-deps report test bench clean
+
+# System packages: a CJK font so charts render Chinese labels, and Chromium for the report's
+# browser test. Installed with apt-get when missing (needs root or sudo); skipped when present.
+system-deps:
+	@./scripts/system-deps.sh
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -12,7 +17,7 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e ".[all,dev]"
 	touch $(STAMP)
 
-install: $(STAMP)
+install: system-deps $(STAMP)
 
 ## The main job on the sample district.
 report: install
