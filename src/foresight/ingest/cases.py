@@ -282,6 +282,10 @@ def _as_items(source) -> list[tuple[str, object]]:
 
 def _text(col: pd.Series) -> pd.Series:
     """Cells as stripped strings; integral floats (Excel) lose their '.0'; empty -> <NA>."""
+    if pd.api.types.infer_dtype(col, skipna=True) in ("string", "empty"):  # CSV: all text already
+        out = col.astype("string").str.strip()
+        return out.mask(out == "")
+
     def one(v: object) -> object:
         if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA or v is pd.NaT:
             return pd.NA

@@ -53,6 +53,9 @@ def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
             dates = dates.dt.tz_localize(None)
         return dates.dt.normalize().astype("datetime64[ns]"), pd.Series(False, index=values.index)
 
+    if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):  # text only: fast path
+        is_dt = is_num = pd.Series(False, index=values.index)
+        return _parse_text(values, out, is_dt, is_num)
     is_dt = values.map(lambda v: isinstance(v, (pd.Timestamp, np.datetime64)) or hasattr(v, "year"))
     if is_dt.any():
         out[is_dt] = pd.to_datetime(values[is_dt].map(pd.Timestamp)).dt.normalize()
@@ -61,9 +64,15 @@ def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     num = pd.to_numeric(values.where(is_num & ~is_dt), errors="coerce")
     serial_ok = num.between(10000, 99999)
     out[serial_ok] = _EXCEL_EPOCH + pd.to_timedelta(np.floor(num[serial_ok]), unit="D")
+    return _parse_text(values, out, is_dt, is_num)
 
+
+def _parse_text(values: pd.Series, out: pd.Series, is_dt: pd.Series, is_num: pd.Series
+                ) -> tuple[pd.Series, pd.Series]:
     text = values.where(~(is_dt | is_num)).astype("string").str.strip()
     present = text.notna() & (text != "")
+    iso = pd.to_datetime(text.where(present & out.isna()), format="%Y-%m-%d", errors="coerce")
+    out = out.where(out.notna(), iso)  # the common case, fast; the regexes handle the rest
     for pattern in (_DATE, _COMPACT):
         todo = present & out.isna()
         if not todo.any():
