@@ -15,6 +15,7 @@ from foresight.categories import Taxonomy, load_categories
 from foresight.errors import CalendarError, ConfigError, DataError, ForesightError, ModelError
 from foresight.ingest import ColumnMapping, IngestResult, load_mapping, read_cases
 from foresight.panel import ALL, rollup, summarize_panel, to_panel
+from foresight.synth import District, generate_district, write_district
 from foresight.validation import check_panel
 
 __version__ = "0.1.0"
@@ -26,6 +27,7 @@ __all__ = [
     "CalendarWarning",
     "ColumnMapping",
     "ConfigError",
+    "District",
     "DataError",
     "ForesightError",
     "IngestResult",
@@ -34,6 +36,7 @@ __all__ = [
     "__version__",
     "check_panel",
     "days",
+    "generate_district",
     "load_areas",
     "load_categories",
     "load_mapping",
@@ -44,4 +47,5 @@ __all__ = [
     "spring_festival",
     "summarize_panel",
     "to_panel",
+    "write_district",
 ]
