@@ -15,6 +15,7 @@ from foresight.categories import Taxonomy, load_categories
 from foresight.errors import CalendarError, ConfigError, DataError, ForesightError, ModelError
 from foresight.ingest import ColumnMapping, IngestResult, load_mapping, read_cases
 from foresight.panel import ALL, rollup, summarize_panel, to_panel
+from foresight.store import CaseStore
 from foresight.synth import District, generate_district, write_district
 from foresight.validation import check_panel
 
@@ -24,6 +25,7 @@ __all__ = [
     "ALL",
     "AreaTree",
     "CalendarError",
+    "CaseStore",
     "CalendarWarning",
     "ColumnMapping",
     "ConfigError",

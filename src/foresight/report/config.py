@@ -1,0 +1,389 @@
+"""The weekly report's configuration (``foresight report --config weekly.toml``): load and validate.
+
+A centre keeps one TOML file beside its exports::
+
+    cases = ["exports/*.csv"]        # export files (globs allowed, oldest first) or a store file
+    store = "cases.duckdb"           # optional: keep the history of exports in this case store
+    mapping = "mapping.toml"
+    areas = "areas.csv"
+    categories = "categories.csv"
+    horizon = 13                     # periods ahead
+    freq = "W"                       # W (weeks) or M (months)
+    teams = 10                       # outreach teams (a number, or a list of team names)
+    capacity_per_week = 2            # places one team can visit in a week
+    language = "zh"                  # zh or en
+    out_dir = "reports"
+    suppress_below = 0               # hide counts below k in the outputs (0 = show all)
+    seed = 0
+
+Relative paths resolve against the folder of the config file. Every wrong key or value raises a
+:class:`~foresight.errors.ConfigError` that names the key, the value and what is allowed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import glob
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from foresight.errors import ConfigError
+
+__all__ = ["KEYS", "ReportConfig", "default_as_of", "load_report_config", "report_config_from_dict"]
+
+#: Every key a report config may hold, with what it means (used in error messages and docs).
+KEYS: dict[str, str] = {
+    "cases": "export files to read: a path, a glob or a list, oldest first; or a case store file",
+    "store": "case store file (DuckDB) that keeps the history of the exports",
+    "mapping": "column mapping TOML of the exports",
+    "areas": "area tree table (areas.csv)",
+    "categories": "category taxonomy table (categories.csv)",
+    "as_of": "first forecast period and exclusive end of the data; default: the Monday after the last complete week",
+    "horizon": "periods to forecast, default 13",
+    "freq": '"W" for weeks (default) or "M" for months',
+    "teams": "outreach teams: a number, or a list of team names",
+    "capacity_per_week": "places one team can visit in a week",
+    "language": '"zh" (default) or "en"',
+    "out_dir": "folder for the report files; default: report/ beside the config",
+    "suppress_below": "hide counts below this number in the outputs; default 0 shows all",
+    "seed": "seed of all randomness, default 0",
+}
+_STORE_SUFFIXES = (".duckdb", ".ddb", ".db")
+_MAX_HORIZON = {"W": 104, "M": 24}
+
+
+@dataclass(frozen=True)
+class ReportConfig:
+    """A validated report configuration; paths are absolute, ``as_of`` is a period start.
+
+    Attributes
+    ----------
+    cases : tuple of Path
+        Export files to read, oldest first (empty when the cases come from ``store`` alone).
+    store : Path or None
+        Case store: the exports are ingested into it, or (without exports) the cases are read from it.
+    mapping, areas, categories : Path or None
+        The column mapping, area tree and taxonomy files.
+    as_of : pandas.Timestamp
+        First forecast period (a Monday for ``freq="W"``, a first of month for ``"M"``).
+    horizon : int
+        Periods to forecast.
+    freq : str
+        ``"W"`` or ``"M"``.
+    teams : int, tuple of str, or None
+        Outreach teams (a count or their names); None when outreach is not planned.
+    capacity_per_week : float or None
+        Places one team can visit in a week.
+    language : str
+        ``"zh"`` or ``"en"``.
+    out_dir : Path
+        Folder for the report files.
+    suppress_below : int
+        Counts below it are hidden in the outputs (0 shows all).
+    seed : int
+        Seed of all randomness.
+    source : Path or None
+        The config file it came from.
+    """
+
+    cases: tuple[Path, ...] = ()
+    store: Path | None = None
+    mapping: Path | None = None
+    areas: Path | None = None
+    categories: Path | None = None
+    as_of: pd.Timestamp = field(default_factory=lambda: default_as_of())
+    horizon: int = 13
+    freq: str = "W"
+    teams: int | tuple[str, ...] | None = None
+    capacity_per_week: float | None = None
+    language: str = "zh"
+    out_dir: Path = Path("report")
+    suppress_below: int = 0
+    seed: int = 0
+    source: Path | None = None
+
+    @property
+    def n_teams(self) -> int | None:
+        """The number of outreach teams (None when not given)."""
+        return len(self.teams) if isinstance(self.teams, tuple) else self.teams
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain values (paths and dates as strings), e.g. for ``run.json``."""
+        def plain(v: Any) -> Any:
+            if isinstance(v, Path):
+                return str(v)
+            if isinstance(v, pd.Timestamp):
+                return v.date().isoformat()
+            if isinstance(v, tuple):
+                return [plain(x) for x in v]
+            return v
+
+        return {k: plain(getattr(self, k)) for k in (*KEYS, "source")}
+
+
+def default_as_of(today: dt.date | str | None = None, freq: str = "W") -> pd.Timestamp:
+    """The Monday after the last complete week before ``today`` (the first of the month for ``"M"``).
+
+    Examples
+    --------
+    >>> default_as_of("2026-11-25").date()  # a Wednesday: the week of Nov 16-22 is the last complete one
+    datetime.date(2026, 11, 23)
+    >>> default_as_of("2026-11-23").date(), default_as_of("2026-11-25", freq="M").date()
+    (datetime.date(2026, 11, 23), datetime.date(2026, 11, 1))
+    """
+    day = pd.Timestamp(today if today is not None else dt.date.today()).normalize()
+    if freq == "M":
+        return day.replace(day=1)
+    return day - pd.Timedelta(days=int(day.dayofweek))
+
+
+def load_report_config(
+    path: str | os.PathLike[str], *, today: dt.date | str | None = None, check_files: bool = True
+) -> ReportConfig:
+    """Read and validate a report config TOML; relative paths resolve against its folder.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The TOML file.
+    today : date-like, optional
+        The day the default ``as_of`` is computed from (default: today).
+    check_files : bool, default True
+        Check that the export, mapping, area and category files exist (and expand globs).
+
+    Returns
+    -------
+    ReportConfig
+
+    Raises
+    ------
+    ConfigError
+        The file is missing or not TOML, or a key or value is wrong (the message names it).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "w1.csv").write_text("x")
+    >>> _ = (folder / "weekly.toml").write_text('cases = ["w1.csv"]\\nhorizon = 8\\nas_of = 2026-11-23\\n')
+    >>> cfg = load_report_config(folder / "weekly.toml")
+    >>> cfg.cases[0] == folder / "w1.csv", cfg.horizon, cfg.as_of.date().isoformat(), cfg.freq
+    (True, 8, '2026-11-23', 'W')
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"report config {path} does not exist; check the path given to --config")
+    try:
+        doc = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"report config {path} is not valid UTF-8 TOML: {exc}") from exc
+    return report_config_from_dict(doc, base_dir=path.parent, today=today, check_files=check_files,
+                                   source=path)
+
+
+def report_config_from_dict(
+    doc: Mapping[str, Any],
+    *,
+    base_dir: str | os.PathLike[str] = ".",
+    today: dt.date | str | None = None,
+    check_files: bool = True,
+    source: str | os.PathLike[str] | None = None,
+) -> ReportConfig:
+    """Validate config values (as read from TOML, or merged with command-line overrides).
+
+    Parameters
+    ----------
+    doc : mapping
+        Keys of :data:`KEYS`; a value of None counts as not given.
+    base_dir : path, default "."
+        Folder that relative paths resolve against.
+    today : date-like, optional
+        The day the default ``as_of`` is computed from.
+    check_files : bool, default True
+        Check that input files exist and expand globs.
+    source : path, optional
+        The config file, for messages and ``ReportConfig.source``.
+
+    Returns
+    -------
+    ReportConfig
+
+    Raises
+    ------
+    ConfigError
+        An unknown key, a value of the wrong type or out of range, a missing file.
+
+    Examples
+    --------
+    >>> report_config_from_dict({"store": "cases.duckdb", "freq": "M", "as_of": "2026-11-01"},
+    ...                         base_dir="/srv/centre", check_files=False).store.as_posix()
+    '/srv/centre/cases.duckdb'
+    >>> report_config_from_dict({"store": "s.duckdb", "horizon": "13"}, check_files=False)
+    Traceback (most recent call last):
+    ...
+    foresight.errors.ConfigError: report config: horizon = '13' must be a whole number from 1 to 104 (periods to forecast, default 13)
+    """
+    where = f"report config {source}" if source is not None else "report config"
+    base = Path(base_dir).resolve()
+    if not isinstance(doc, Mapping):
+        raise ConfigError(f"{where} must be a table of keys, got {type(doc).__name__}")
+    unknown = [k for k in doc if k not in KEYS]
+    if unknown:
+        hints = []
+        for k in unknown:
+            close = difflib.get_close_matches(str(k), KEYS, n=1)
+            hints.append(f"{k!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+        raise ConfigError(f"{where}: unknown key(s) {', '.join(hints)}; the keys are: {', '.join(KEYS)}")
+    v = {k: val for k, val in doc.items() if val is not None}
+    check = _Checker(where, base, check_files)
+
+    freq = check.choice("freq", v.get("freq", "W"), ("W", "M"), upper=True)
+    language = check.choice("language", v.get("language", "zh"), ("zh", "en"))
+    horizon = check.integer("horizon", v.get("horizon", 13), low=1, high=_MAX_HORIZON[freq])
+    seed = check.integer("seed", v.get("seed", 0), low=0, high=2**32 - 1)
+    suppress = check.integer("suppress_below", v.get("suppress_below", 0), low=0, high=10**6)
+    capacity = v.get("capacity_per_week")
+    if capacity is not None:
+        if isinstance(capacity, bool) or not isinstance(capacity, (int, float)) or not capacity > 0:
+            raise check.bad("capacity_per_week", capacity, "must be a number above 0")
+        capacity = float(capacity)
+    teams = check.teams(v.get("teams"))
+
+    exports, store = check.cases(v.get("cases"), v.get("store"))
+    mapping = check.file("mapping", v.get("mapping"))
+    areas = check.file("areas", v.get("areas"))
+    categories = check.file("categories", v.get("categories"))
+    out_dir = check.path("out_dir", v.get("out_dir", "report"))
+    if out_dir.exists() and not out_dir.is_dir():
+        raise check.bad("out_dir", v.get("out_dir"), f"is a file ({out_dir}); give a folder")
+    as_of = check.as_of(v.get("as_of"), freq=freq, today=today)
+
+    return ReportConfig(
+        cases=exports, store=store, mapping=mapping, areas=areas, categories=categories, as_of=as_of,
+        horizon=horizon, freq=freq, teams=teams, capacity_per_week=capacity, language=language,
+        out_dir=out_dir, suppress_below=suppress, seed=seed,
+        source=Path(source).resolve() if source is not None else None,
+    )
+
+
+class _Checker:
+    """Value checks that raise a ConfigError naming the key, the value and what is allowed."""
+
+    def __init__(self, where: str, base: Path, check_files: bool) -> None:
+        self.where, self.base, self.check_files = where, base, check_files
+
+    def bad(self, key: str, value: Any, what: str) -> ConfigError:
+        return ConfigError(f"{self.where}: {key} = {value!r} {what} ({KEYS[key]})")
+
+    def choice(self, key: str, value: Any, allowed: tuple[str, ...], *, upper: bool = False) -> str:
+        text = value.strip() if isinstance(value, str) else value
+        if isinstance(text, str) and upper:
+            text = text.upper()
+        if text not in allowed:
+            raise self.bad(key, value, "must be one of " + ", ".join(f'"{a}"' for a in allowed))
+        return str(text)
+
+    def integer(self, key: str, value: Any, *, low: int, high: int) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise self.bad(key, value, f"must be a whole number from {low} to {high}")
+        return int(value)
+
+    def teams(self, value: Any) -> int | tuple[str, ...] | None:
+        if value is None:
+            return None
+        if isinstance(value, int) and not isinstance(value, bool):
+            if not 1 <= value <= 10_000:
+                raise self.bad("teams", value, "must be at least 1")
+            return int(value)
+        if isinstance(value, list) and value and all(isinstance(t, str) and t.strip() for t in value):
+            names = tuple(t.strip() for t in value)
+            if len(set(names)) < len(names):
+                dup = sorted({t for t in names if names.count(t) > 1})
+                raise self.bad("teams", value, f"repeats the name(s) {dup}; give each team once")
+            return names
+        raise self.bad("teams", value, "must be a number of teams or a non-empty list of team names")
+
+    def path(self, key: str, value: Any) -> Path:
+        if not isinstance(value, (str, os.PathLike)) or not str(value).strip():
+            raise self.bad(key, value, "must be a path (a string)")
+        p = Path(os.path.expanduser(str(value).strip()))
+        return p if p.is_absolute() else (self.base / p).resolve()
+
+    def file(self, key: str, value: Any) -> Path | None:
+        if value is None:
+            return None
+        p = self.path(key, value)
+        if self.check_files and not p.is_file():
+            raise self.bad(key, value, f"names no file: {p} does not exist (relative paths start at {self.base})")
+        return p
+
+    def cases(self, value: Any, store_value: Any) -> tuple[tuple[Path, ...], Path | None]:
+        store = self.path("store", store_value) if store_value is not None else None
+        if value is None:
+            items: list[Any] = []
+        elif isinstance(value, (str, os.PathLike)):
+            items = [value]
+        elif isinstance(value, list) and value:
+            items = value
+        else:
+            raise self.bad("cases", value, "must be a path, a glob or a non-empty list of paths")
+        exports: list[Path] = []
+        stores: list[Path] = []
+        for item in items:
+            p = self.path("cases", item)
+            if p.suffix.lower() in _STORE_SUFFIXES:
+                stores.append(p)
+            elif self.check_files and glob.has_magic(str(item)):
+                found = sorted(Path(f) for f in glob.glob(str(p)))
+                if not found:
+                    raise self.bad("cases", item, f"matches no file ({p})")
+                exports += found
+            else:
+                if self.check_files and not p.is_file():
+                    raise self.bad("cases", item, f"names no file: {p} does not exist "
+                                                  f"(relative paths start at {self.base})")
+                exports.append(p)
+        if stores and (exports or len(stores) > 1):
+            raise self.bad("cases", value, "mixes a case store with other files; give export files, or one "
+                                           "store file (or put the store under 'store')")
+        if stores:
+            if store is not None and store != stores[0]:
+                raise self.bad("cases", value, f"names a store other than store = {store_value!r}; keep one")
+            store = stores[0]
+        if len(set(exports)) < len(exports):
+            raise self.bad("cases", value, "lists the same export twice")
+        if not exports and store is None:
+            raise ConfigError(f"{self.where}: no cases: give 'cases' (export files) or 'store' (a case store)")
+        if not exports and self.check_files and not store.is_file():
+            raise self.bad("store", str(store), "names no file and no exports are given to fill it")
+        return tuple(exports), store
+
+    def as_of(self, value: Any, *, freq: str, today: dt.date | str | None) -> pd.Timestamp:
+        if value is None:
+            return default_as_of(today, freq)
+        if isinstance(value, dt.datetime):
+            raise self.bad("as_of", value, "must be a date without a time, e.g. 2026-11-23")
+        if isinstance(value, dt.date):
+            ts = pd.Timestamp(value)
+        elif isinstance(value, str):
+            try:
+                ts = pd.Timestamp(dt.date.fromisoformat(value.strip()))
+            except ValueError:
+                raise self.bad("as_of", value, "is not a date; write YYYY-MM-DD, e.g. 2026-11-23") from None
+        else:
+            raise self.bad("as_of", value, "must be a date (YYYY-MM-DD)")
+        if freq == "W" and ts.dayofweek != 0:
+            before = ts - pd.Timedelta(days=int(ts.dayofweek))
+            raise self.bad("as_of", value, f"is a {ts.day_name()}; weekly periods start on Mondays: use "
+                                           f"{before.date()} or {(before + pd.Timedelta(weeks=1)).date()}")
+        if freq == "M" and ts.day != 1:
+            raise self.bad("as_of", value, f"must be the first of a month for freq = \"M\", e.g. "
+                                           f"{ts.replace(day=1).date()}")
+        return ts
