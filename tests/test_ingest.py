@@ -235,3 +235,18 @@ def test_nyc_cases_load_with_the_repository_mapping():
     # dirty fields are reported, not fatal
     assert "category" in set(res.quality["column"])
     assert set(res.reject_reasons()["reason"]) <= {"duplicate case id"}
+
+
+def test_legacy_xls_export():
+    """A legacy .xls export (written by an old case system) reads via xlrd: date cells, text dates
+    and serial numbers give the same kind of day; personal columns are dropped."""
+    from _support import ROOT
+
+    res = read_cases(ROOT / "tests" / "data" / "legacy_export.xls", date_col="登记日期",
+                     area_col="网格编码", category_col="问题类别", case_id_col="信访件编号",
+                     as_of=AS_OF)
+    assert res.n_read == 4 and res.n_accepted == 3
+    assert res.cases["received"].dt.strftime("%Y-%m-%d").tolist() == [
+        "2024-03-05", "2024-03-06", "2024-03-07"]
+    assert res.rejects["source_row"].tolist() == [5]
+    assert contains_pii(res.cases.to_csv()) == []
