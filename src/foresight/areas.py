@@ -28,6 +28,12 @@ class AreaTree:
 
     Use :func:`load_areas` or :meth:`from_table` to build one; the table is validated.
 
+    Parameters
+    ----------
+    table
+        The validated area table: ``code, name, parent, level, population, start, end`` (dates as
+        ``datetime64``, missing as ``NaT``; population in residents, ``NaN`` when unknown).
+
     Examples
     --------
     >>> tree = AreaTree.from_table(pd.DataFrame({
@@ -160,6 +166,20 @@ class AreaTree:
 
 def load_areas(source: str | Path | pd.DataFrame | AreaTree) -> AreaTree:
     """Load an area tree from a CSV/Excel/Parquet file, a frame, or pass a tree through.
+
+    Parameters
+    ----------
+    source
+        A path to the area table, the table as a DataFrame, or an :class:`AreaTree`.
+
+    Returns
+    -------
+    AreaTree
+
+    Raises
+    ------
+    DataError
+        The file cannot be read or the table is invalid (the message names the row).
 
     Examples
     --------

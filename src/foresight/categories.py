@@ -31,6 +31,12 @@ class Taxonomy:
     """A category taxonomy; ``table`` has the columns
     ``code, name_zh, name_en, theme, department, aliases, keywords`` (aliases and keywords ``|``-separated).
 
+    Parameters
+    ----------
+    table
+        The validated taxonomy table; build it with :meth:`from_table` or :func:`load_categories`,
+        which add the :data:`OTHER` category when the table lacks it.
+
     Examples
     --------
     >>> tax = Taxonomy.from_table(pd.DataFrame({
@@ -122,7 +128,27 @@ class Taxonomy:
 
 
 def load_categories(source: str | Path | pd.DataFrame | Taxonomy) -> Taxonomy:
-    """Load a taxonomy from a CSV/Excel/Parquet file, a frame, or pass one through."""
+    """Load a taxonomy from a CSV/Excel/Parquet file, a frame, or pass one through.
+
+    Parameters
+    ----------
+    source
+        A path to the category table, the table as a DataFrame, or a :class:`Taxonomy`.
+
+    Returns
+    -------
+    Taxonomy
+
+    Raises
+    ------
+    DataError
+        The file cannot be read, or codes are missing or repeated.
+
+    Examples
+    --------
+    >>> load_categories(pd.DataFrame({"code": ["edu"], "name_zh": ["入学"]})).codes
+    ['edu', 'other']
+    """
     if isinstance(source, Taxonomy):
         return source
     if isinstance(source, pd.DataFrame):

@@ -183,6 +183,17 @@ def rollup(
         Keys to sum away: ``("category",)`` gives area totals, ``("area",)`` category totals,
         ``("area", "category")`` the grand total. A summed-away key is labelled :data:`ALL`.
 
+    Returns
+    -------
+    DataFrame
+        ``area, category, ds, y``, each series zero-filled from its first to its last period; the
+        sum of ``y`` equals the input's.
+
+    Raises
+    ------
+    DataError
+        ``over`` names another column, or ``level`` is given without ``areas``.
+
     Examples
     --------
     >>> p = pd.DataFrame({"area": ["A", "A", "B"], "category": ["x", "y", "x"],
@@ -218,6 +229,17 @@ def _infer_freq(ds: pd.Series) -> str:
 
 def summarize_panel(panel: pd.DataFrame) -> pd.DataFrame:
     """One line per category: series, periods, total cases, mean per period, share of zero periods.
+
+    Parameters
+    ----------
+    panel
+        ``area, category, ds, y``.
+
+    Returns
+    -------
+    DataFrame
+        ``category, series, first, last, cases, mean_per_series_period, zero_share``, the busiest
+        category first.
 
     Examples
     --------

@@ -68,6 +68,17 @@ def _run(schema: pa.DataFrameSchema, frame: pd.DataFrame, what: str) -> pd.DataF
 def check_panel(panel: pd.DataFrame) -> pd.DataFrame:
     """Validate a counts panel and return it with canonical dtypes.
 
+    Parameters
+    ----------
+    panel
+        A frame with ``area, category, ds, y``.
+
+    Returns
+    -------
+    DataFrame
+        The same rows with ``area``/``category`` as objects, ``ds`` as ``datetime64[ns]`` and ``y``
+        as ``int64``.
+
     Raises
     ------
     DataError

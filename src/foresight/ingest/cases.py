@@ -48,6 +48,15 @@ class IngestResult:
         Raw category labels that matched no taxonomy entry (counted as ``other``), with counts.
     as_of
         The latest valid received date (inclusive) used for the future-date check.
+    paths
+        Source name -> the path it was read from (files only).
+
+    Examples
+    --------
+    >>> raw = pd.DataFrame({"date": ["2024-03-05", "2024-03-99"], "area": ["A", "A"], "type": ["x", "x"]})
+    >>> res = read_cases(raw, date_col="date", area_col="area", category_col="type", as_of="2024-12-31")
+    >>> res.summary()[["source", "read", "accepted", "rejected"]].values.tolist()
+    [['<frame>', 2, 1, 1], ['(total)', 2, 1, 1]]
     """
 
     cases: pd.DataFrame

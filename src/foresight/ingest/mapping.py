@@ -203,6 +203,15 @@ class ColumnMapping:
 def load_mapping(path: str | Path) -> ColumnMapping:
     """Read a column mapping from a TOML file.
 
+    Parameters
+    ----------
+    path
+        The mapping file (UTF-8 TOML with ``[columns]``, optional ``[read]`` and ``[values.*]``).
+
+    Returns
+    -------
+    ColumnMapping
+
     Raises
     ------
     ConfigError
