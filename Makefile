@@ -19,12 +19,9 @@ $(STAMP): pyproject.toml
 
 install: system-deps $(STAMP)
 
-## The main job on the sample district.
+## The main job on the sample district: the weekly risk report, written to out/reports/.
 report: install
-	$(VENV)/bin/foresight summary data/samples/district/exports/cases_history.csv.gz \
-		data/samples/district/exports/export_week_1.csv data/samples/district/exports/export_week_2.csv \
-		--mapping data/samples/district/mapping.toml \
-		--areas data/samples/district/areas.csv --categories data/samples/district/categories.csv
+	$(VENV)/bin/foresight report --config data/samples/weekly.toml
 
 ## The whole test suite.
 test: install

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from foresight.cli import forecast_cmd, ingest_cmd, summary_cmd, synth_cmd  # noqa: F401  (register commands)
+from foresight.cli import flags_cmd, forecast_cmd, ingest_cmd, report_cmd, summary_cmd, synth_cmd  # noqa: F401  (register commands)
 from foresight.cli._app import app
 
 __all__ = ["app"]

@@ -1,0 +1,101 @@
+"""``foresight flags``: the ranked early-warning list (waves coming, surges now, escalations), to CSV."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from foresight.cli import _common as c
+from foresight.cli._app import app
+
+__all__ = ["flags_command"]
+
+OUT_COLUMNS = ["area", "category", "kind", "start", "end", "expected", "baseline", "score", "reason"]
+
+
+@app.command("flags")
+def flags_command(
+    cases: c.Cases,
+    as_of: Annotated[str, typer.Option(
+        "--as-of", help="First period of the horizon (YYYY-MM-DD; a Monday for --freq W). Cases dated "
+                        "on or after it are ignored.", show_default=False)],
+    out: Annotated[Path, typer.Option("--out", help="Output CSV, one row per flag, ranked.",
+                                      show_default=False)],
+    horizon: Annotated[int, typer.Option("--horizon", min=1, max=52,
+                                         help="Periods ahead the wave flags look.")] = 13,
+    freq: c.Freq = "W",
+    mapping: c.Mapping = None,
+    area_col: c.AreaCol = None,
+    category_col: c.CategoryCol = None,
+    date_col: c.DateCol = None,
+    case_id_col: c.CaseIdCol = None,
+    areas: c.Areas = None,
+    categories: c.Categories = None,
+    level: Annotated[str | None, typer.Option(
+        "--level", help="Flag at this area level (needs --areas), e.g. town.")] = None,
+    kinds: Annotated[str, typer.Option(
+        "--kinds", help="Comma-separated flag kinds: wave, surge, escalation.")] = "wave,surge,escalation",
+    wave_ratio: Annotated[float, typer.Option(
+        "--wave-ratio", help="A wave: the horizon total is at least this many times normal.")] = 1.5,
+    wave_min: Annotated[float, typer.Option(
+        "--wave-min", help="A wave: the horizon total is at least this many cases.")] = 10.0,
+    wave_prob: Annotated[float | None, typer.Option(
+        "--wave-prob", help="Flag a wave when the forecast gives it at least this probability "
+                            "(e.g. 0.25: more waves caught, more false ones) instead of asking the "
+                            "expected total to reach the wave level.")] = None,
+    alpha: Annotated[float, typer.Option(
+        "--alpha", help="Surge false-alarm level (about 1000*alpha false alarms per 1,000 "
+                        "series-weeks).")] = 0.005,
+    max_flags: Annotated[int, typer.Option("--max-flags", min=1, help="Keep the top N flags.")] = 20,
+    language: Annotated[str, typer.Option("--language", help="Language of the reasons: zh or en.")] = "zh",
+    country: c.Country = "CN",
+    subdiv: c.Subdiv = None,
+) -> None:
+    """Write the ranked flags: area, category, kind, start, end, expected, baseline, score, reason.
+
+    Example on the NYC cases:
+
+    foresight flags cases_2015_2021.csv.gz --as-of 2019-04-01 --horizon 13 --freq W
+    --area-col account --category-col complaint_type --date-col opendate --country US
+    --language en --out flags.csv
+    """
+    from foresight._io import atomic_write
+    from foresight.panel import to_panel
+    from foresight.warning import flags
+
+    with c.exit_codes():
+        origin = c.parse_as_of(as_of, freq=freq)
+        if language not in ("zh", "en"):
+            raise c.ConfigError(f"--language {language!r}: use zh or en.")
+        wanted = tuple(k.strip() for k in kinds.split(",") if k.strip())
+        result = c.read_input(cases, mapping=mapping, area_col=area_col, category_col=category_col,
+                              date_col=date_col, case_id_col=case_id_col, areas=areas,
+                              categories=categories)
+        panel = to_panel(result.cases, freq=freq, level=level, areas=areas, as_of=origin)
+        if panel.empty:
+            raise c.DataError(f"No cases before --as-of {origin.date()}: nothing to flag.")
+        tax = None
+        if categories is not None:
+            from foresight.categories import load_categories
+
+            tax = load_categories(categories)
+        esc_cases = None
+        if "escalation" in wanted:
+            esc_cases = result.cases
+            if level is not None:
+                from foresight.areas import load_areas
+
+                up = load_areas(areas).ancestor(esc_cases["area"].reset_index(drop=True), level)
+                esc_cases = esc_cases.assign(area=up.fillna(esc_cases["area"].reset_index(drop=True)).to_numpy())
+        typer.echo(f"flagging {panel.groupby(['area', 'category']).ngroups} series...", err=True)
+        fl = flags(panel, origin, horizon, cases=esc_cases, categories=tax, kinds=wanted,
+                   wave_ratio=wave_ratio, wave_min=wave_min, wave_prob=wave_prob, alpha=alpha,
+                   max_flags=max_flags,
+                   language=language, freq=freq, country=country, subdiv=subdiv)
+        table = fl[OUT_COLUMNS].copy()
+        for col in ("start", "end"):
+            table[col] = table[col].dt.strftime("%Y-%m-%d")
+    atomic_write(out, lambda p: table.to_csv(p, index=False, float_format="%.1f", encoding="utf-8"))
+    typer.echo(f"wrote {len(table)} flags to {out}", err=True)

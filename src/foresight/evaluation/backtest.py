@@ -1,0 +1,499 @@
+"""Rolling-origin backtest of forecast models on a counts panel, scored at four levels.
+
+For each origin the model sees only the panel rows dated before the origin (``attrs["as_of"]`` is set
+to the origin), forecasts ``horizon`` periods, and is scored against the actual counts of the series
+that were active (non-zero volume) in the ``window`` periods before the origin. Scores are computed at
+the levels ``area x category`` (each series), ``area``, ``category`` and ``total``; see
+:mod:`foresight.evaluation.metrics` for the metric definitions and
+:mod:`foresight.evaluation._aggregate` for how aggregate quantiles are formed.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from foresight.errors import ConfigError, DataError, ModelError
+from foresight.evaluation._aggregate import ALL, aggregate_forecasts
+from foresight.evaluation.metrics import qcol, score_series, series_scales, summarise_scores
+
+__all__ = ["LEVELS", "Backtest", "backtest"]
+
+#: Scoring levels, finest first.
+LEVELS = ("area x category", "area", "category", "total")
+_LEVEL_KEYS = {"area x category": ("area", "category"), "area": ("area",), "category": ("category",)}
+_LEVEL_KEYS["total"] = ()
+
+ModelLike = str | Callable[..., pd.DataFrame]
+
+
+def _offset(freq: str) -> pd.DateOffset:
+    f = freq.upper()
+    if f.startswith("W"):
+        return pd.offsets.Week(weekday=0)
+    if f in ("M", "MS", "ME"):
+        return pd.offsets.MonthBegin()
+    raise ConfigError(f"frequency {freq!r} is not supported; use 'W' (weeks from Monday) or 'M'")
+
+
+def _infer_freq(panel: pd.DataFrame) -> str:
+    if "freq" in panel.attrs:
+        return str(panel.attrs["freq"])
+    ds = pd.DatetimeIndex(panel["ds"].drop_duplicates().sort_values())
+    if len(ds) > 1 and (ds.to_series().diff().dt.days.dropna() == 7).all():
+        return "W"
+    if len(ds) > 1 and (ds.day == 1).all():
+        return "M"
+    raise ConfigError("cannot tell the panel's frequency; pass freq='W' or freq='M'")
+
+
+def _resolve(models: Sequence[ModelLike] | Mapping[str, ModelLike]) -> dict[str, ModelLike]:
+    if isinstance(models, Mapping):
+        return dict(models)
+    if isinstance(models, str) or callable(models):
+        models = [models]
+    out: dict[str, ModelLike] = {}
+    for m in models:
+        name = m if isinstance(m, str) else getattr(m, "__name__", None) or repr(m)
+        if name in out:
+            raise ConfigError(f"model {name!r} is given twice; pass a dict of name -> model")
+        out[name] = m
+    return out
+
+
+def _hierarchy_runner() -> Callable[..., pd.DataFrame] | None:
+    """The default model with its own coherent aggregates (``forecast_hierarchy``), if available."""
+    try:
+        from foresight.forecast import forecast_hierarchy
+    except ImportError:  # pragma: no cover - engine not installed
+        return None
+
+    def run(panel: pd.DataFrame, *, horizon: int, freq: str, quantiles: tuple[float, ...],
+            seed: int = 0) -> pd.DataFrame:
+        h = forecast_hierarchy(panel, horizon, quantiles=quantiles, freq=freq)
+        if "level" in h.columns:
+            h = h[h["level"].isin(LEVELS)].drop(columns="level")
+        return h
+
+    run.__name__ = "auto"
+    return run
+
+
+def _runner(model: ModelLike) -> Callable[..., pd.DataFrame]:
+    if callable(model):
+        return model
+    if model in ("auto", "nbglm"):
+        run = _hierarchy_runner()
+        if run is not None:
+            return run
+    try:
+        from foresight.forecast.models import MODELS
+    except ImportError:  # pragma: no cover - the engine may not be installed yet
+        MODELS = {}
+    if model in MODELS:
+        return MODELS[model]
+    try:
+        from foresight.forecast import forecast
+    except ImportError as exc:  # pragma: no cover
+        raise ConfigError(
+            f"model {model!r} is not in foresight.forecast.models.MODELS; pass a registered name "
+            "or a callable with the model signature"
+        ) from exc
+
+    def run(panel: pd.DataFrame, **kw: Any) -> pd.DataFrame:
+        return forecast(panel, kw.pop("horizon"), model=model, **kw)
+
+    return run
+
+
+def _horizon_index(ds: pd.Series, origin: pd.Timestamp, freq: str) -> np.ndarray:
+    if freq.upper().startswith("W"):
+        return ((ds - origin).dt.days // 7 + 1).to_numpy()
+    return ((ds.dt.year - origin.year) * 12 + ds.dt.month - origin.month + 1).to_numpy()
+
+
+@dataclass
+class Backtest:
+    """Result of :func:`backtest`: forecasts with actuals at every level, and their scores.
+
+    Attributes
+    ----------
+    forecasts : pandas.DataFrame
+        ``model, origin, level, area, category, ds, h, y, mean, pNN..., source`` (``ALL`` in
+        ``area`` or ``category`` on aggregate rows; ``source`` is ``model`` for rows the model
+        returned, else the aggregation method that built them).
+    series : pandas.DataFrame
+        ``origin, level, area, category, s2, s1, weight, n_obs``: scales and weights of scored units.
+    quantiles, horizon, freq
+        The options of the run.
+    timings : pandas.DataFrame
+        ``model, origin, seconds, n_series``: fit + forecast time per model and origin.
+    """
+
+    forecasts: pd.DataFrame
+    series: pd.DataFrame
+    quantiles: tuple[float, ...]
+    horizon: int
+    freq: str
+    timings: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    def _per_series(self, extra: Sequence[str] = ()) -> pd.DataFrame:
+        j = self.forecasts.merge(self.series, on=["origin", "level", "area", "category"], how="left")
+        keys = ["model", "origin", "level", "area", "category", *extra]
+        return score_series(j, keys=keys, quantiles=self.quantiles)
+
+    def scores(self, *, by: Sequence[str] = ("model", "level")) -> pd.DataFrame:
+        """WAPE, weighted RMSSE, weighted scaled pinball loss and 80% coverage per group.
+
+        Parameters
+        ----------
+        by : sequence of str
+            Any of ``model``, ``level``, ``origin``, ``h`` (horizon step).
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``by`` + ``wape, rmsse, spl, coverage80, n_series, n_unscaled, n_obs``, levels in the
+            order of :data:`LEVELS`.
+
+        Raises
+        ------
+        ConfigError
+            When ``by`` names an unknown column.
+        """
+        by = list(by)
+        bad = set(by) - {"model", "level", "origin", "h"}
+        if bad:
+            raise ConfigError(f"cannot group scores by {sorted(bad)}; use model, level, origin, h")
+        per = self._per_series(["h"] if "h" in by else [])
+        out = summarise_scores(per, by=by)
+        if "level" in out:
+            out["level"] = pd.Categorical(out["level"], categories=list(LEVELS), ordered=True)
+            out = out.sort_values(by).reset_index(drop=True)
+            out["level"] = out["level"].astype(str)
+        return out
+
+    def by_horizon(self, *, level: str = "total") -> pd.DataFrame:
+        """Scores per model and horizon step at one level (the data behind :meth:`plot`)."""
+        if level not in LEVELS:
+            raise ConfigError(f"unknown level {level!r}; use one of {LEVELS}")
+        s = self.scores(by=("model", "level", "h"))
+        return s[s["level"] == level].drop(columns="level").reset_index(drop=True)
+
+    def plot(self, *, metric: str = "wape", level: str = "total", ax: Any = None) -> Any:
+        """Plot a metric by horizon step, one line per model; returns the matplotlib Figure.
+
+        Parameters
+        ----------
+        metric : {"wape", "rmsse", "spl", "coverage80"}
+            The metric on the y axis.
+        level : str
+            One of :data:`LEVELS`.
+        ax : matplotlib Axes, optional
+            Axes to draw on; a new figure when omitted.
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+
+        Raises
+        ------
+        ConfigError
+            For an unknown metric or level.
+        """
+        if metric not in ("wape", "rmsse", "spl", "coverage80"):
+            raise ConfigError(f"unknown metric {metric!r}; use wape, rmsse, spl or coverage80")
+        import matplotlib.pyplot as plt
+
+        d = self.by_horizon(level=level)
+        if ax is None:
+            fig, ax = plt.subplots(figsize=(7, 4))
+        else:
+            fig = ax.figure
+        for name, g in d.groupby("model", sort=True):
+            ax.plot(g["h"], g[metric], marker="o", label=str(name))
+        ax.set_xlabel(f"horizon ({self.freq} periods ahead)")
+        ax.set_ylabel(metric)
+        ax.set_title(f"{metric} by horizon, level {level}")
+        ax.legend()
+        return fig
+
+    def reaggregate(self, method: str) -> Backtest:
+        """The same backtest with derived aggregate rows rebuilt by ``method`` (no refitting).
+
+        Rows a model returned itself (``source == "model"``) are kept.
+
+        Parameters
+        ----------
+        method : {"independent", "comonotonic"}
+            See :func:`foresight.evaluation.aggregate_forecasts`.
+
+        Returns
+        -------
+        Backtest
+
+        Raises
+        ------
+        ConfigError
+            For an unknown method.
+        """
+        if method not in ("independent", "comonotonic"):
+            raise ConfigError(f"unknown aggregate {method!r}; use 'independent' or 'comonotonic'")
+        f = self.forecasts
+        keep = f[f["source"] == "model"]
+        derived = f[f["source"] != "model"]
+        parts = [keep]
+        qs = self.quantiles
+        key = ["model", "origin", "level", "area", "category", "ds"]
+        for (model, origin, level), _ in derived.groupby(["model", "origin", "level"], sort=False):
+            bottom = f[(f["model"] == model) & (f["origin"] == origin)
+                       & (f["level"] == "area x category")]
+            agg = _aggregate_level(bottom, level, qs, method)
+            agg.insert(0, "origin", origin)
+            agg.insert(0, "model", model)
+            old = derived[(derived["model"] == model) & (derived["origin"] == origin)
+                          & (derived["level"] == level)][[*key, "y", "h"]]
+            parts.append(old.merge(agg, on=key, how="left"))
+        new = pd.concat(parts, ignore_index=True)[list(f.columns)]
+        return Backtest(new, self.series, self.quantiles, self.horizon, self.freq, self.timings)
+
+    def _repr_html_(self) -> str:
+        origins = sorted(self.forecasts["origin"].unique())
+        head = (
+            f"<p><b>Backtest</b>: {len(origins)} origin(s) "
+            f"{pd.Timestamp(origins[0]).date() if origins else ''} .. "
+            f"{pd.Timestamp(origins[-1]).date() if origins else ''}, horizon {self.horizon} "
+            f"({self.freq}), quantiles {list(self.quantiles)}</p>"
+        )
+        return head + self.scores().to_html(index=False, float_format=lambda v: f"{v:.3f}")
+
+    def __repr__(self) -> str:
+        return f"Backtest(horizon={self.horizon}, freq={self.freq!r})\n{self.scores().to_string()}"
+
+
+def backtest(
+    panel: pd.DataFrame,
+    *,
+    origins: Sequence[str | pd.Timestamp],
+    horizon: int = 13,
+    models: Sequence[ModelLike] | Mapping[str, ModelLike] = ("auto",),
+    quantiles: Sequence[float] = (0.1, 0.5, 0.9),
+    freq: str | None = None,
+    window: int = 52,
+    seed: int = 0,
+    aggregate: str = "independent",
+    progress: bool = False,
+) -> Backtest:
+    """Rolling-origin backtest: fit before each origin, forecast ``horizon`` periods, score.
+
+    Parameters
+    ----------
+    panel : pandas.DataFrame
+        Counts panel ``area, category, ds, y`` (see docs/architecture.md), zero-filled.
+    origins : sequence of date-like
+        Forecast origins; each must be a period start (a Monday for weekly panels).
+    horizon : int
+        Periods forecast from each origin.
+    models : sequence or mapping
+        Model names (looked up in ``foresight.forecast.models.MODELS``, else run through
+        ``foresight.forecast.forecast``) or callables with the model signature; a mapping gives the
+        names to report. ``"auto"`` and ``"nbglm"`` run ``foresight.forecast.forecast_hierarchy`` so
+        their own coherent area, category and total forecasts are scored. A callable may likewise
+        return aggregate rows (``ALL`` = ``"*"`` in ``area`` and/or ``category``); levels it does not
+        return are aggregated from its series forecasts (see ``foresight.evaluation._aggregate``).
+        The panel's ``attrs`` (e.g. ``country``) reach the model, with ``as_of`` set to the origin.
+    quantiles : sequence of float
+        Quantile levels asked of each model; include 0.1 and 0.9 for the 80% coverage.
+    freq : str, optional
+        ``"W"`` or ``"M"``; defaults to ``panel.attrs["freq"]`` or the spacing of ``ds``.
+    window : int
+        Periods before the origin that define active series and their weights (52 weeks).
+    seed : int
+        Passed to every model.
+    aggregate : {"independent", "comonotonic"}
+        How aggregate quantiles are formed for models that return no aggregate rows (see
+        :func:`foresight.evaluation.aggregate_forecasts`); :meth:`Backtest.reaggregate` switches
+        afterwards without refitting.
+    progress : bool
+        Show a tqdm progress bar over (model, origin).
+
+    Returns
+    -------
+    Backtest
+        Forecasts joined with actuals at the four levels, with ``.scores()`` and ``.plot()``.
+
+    Raises
+    ------
+    DataError
+        When the panel lacks columns, or no series is active before an origin.
+    ConfigError
+        For an origin that is not a period start or leaves no actuals, or an unknown model.
+    ModelError
+        When a model returns a frame without the forecast columns.
+
+    Examples
+    --------
+    >>> ds = pd.date_range("2023-01-02", periods=80, freq="W-MON")
+    >>> panel = pd.DataFrame({"area": "a", "category": "c", "ds": ds, "y": 3})
+    >>> def last_value(p, *, horizon, freq, quantiles, seed=0):
+    ...     last = p.sort_values("ds").groupby(["area", "category"]).tail(1)
+    ...     rows = [dict(area=r.area, category=r.category, ds=r.ds + pd.Timedelta(weeks=k + 1),
+    ...                  mean=float(r.y), p10=r.y, p50=r.y, p90=r.y) for r in last.itertuples()
+    ...             for k in range(horizon)]
+    ...     return pd.DataFrame(rows)
+    >>> bt = backtest(panel, origins=["2024-03-04"], horizon=4, models=[last_value])
+    >>> bt.scores()["wape"].tolist()
+    [0.0, 0.0, 0.0, 0.0]
+    """
+    missing = [c for c in ("area", "category", "ds", "y") if c not in panel.columns]
+    if missing:
+        raise DataError(f"panel lacks column(s) {missing}; build it with foresight.panel.to_panel")
+    if horizon < 1:
+        raise ConfigError(f"horizon must be at least 1, got {horizon}")
+    if aggregate not in ("independent", "comonotonic"):
+        raise ConfigError(f"unknown aggregate {aggregate!r}; use 'independent' or 'comonotonic'")
+    quantiles = tuple(float(q) for q in quantiles)
+    freq = freq or _infer_freq(panel)
+    off = _offset(freq)
+    runners = {name: _runner(m) for name, m in _resolve(models).items()}
+    attrs = dict(panel.attrs)
+    panel = panel[["area", "category", "ds", "y"]].copy()
+    panel.attrs = attrs
+    panel["ds"] = pd.to_datetime(panel["ds"])
+    origins_ts = sorted(pd.Timestamp(o) for o in origins)
+    for o in origins_ts:
+        if not off.is_on_offset(o):
+            raise ConfigError(f"origin {o.date()} is not a period start for freq {freq!r}")
+        if not (panel["ds"] >= o).any():
+            raise ConfigError(
+                f"the panel has no actuals on or after origin {o.date()} (its last period is "
+                f"{panel['ds'].max().date()}); choose origins before the end of the data"
+            )
+
+    fc_parts, ser_parts, timings = [], [], []
+    jobs = [(o, n) for o in origins_ts for n in runners]
+    it: Any = jobs
+    if progress:
+        from tqdm.auto import tqdm
+
+        it = tqdm(jobs, desc="backtest")
+    prepared: dict[pd.Timestamp, tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]] = {}
+    for origin, name in it:
+        if origin not in prepared:
+            prepared[origin] = _prepare(panel, origin, horizon=horizon, off=off, window=window, freq=freq)
+            ser_parts.append(prepared[origin][2])
+        train, actual, _ = prepared[origin]
+        t0 = time.perf_counter()
+        out = runners[name](
+            train.copy(), horizon=horizon, freq=freq, quantiles=quantiles, seed=seed
+        )
+        timings.append(
+            {"model": name, "origin": origin, "seconds": time.perf_counter() - t0,
+             "n_series": int(train[["area", "category"]].drop_duplicates().shape[0])}
+        )
+        fc_parts.append(_score_frame(out, actual, name=name, origin=origin, quantiles=quantiles,
+                                     freq=freq, aggregate=aggregate))
+    forecasts = pd.concat(fc_parts, ignore_index=True)
+    series = pd.concat(ser_parts, ignore_index=True)
+    return Backtest(forecasts, series, quantiles, horizon, freq, pd.DataFrame(timings))
+
+
+def _prepare(
+    panel: pd.DataFrame, origin: pd.Timestamp, *, horizon: int, off: pd.DateOffset, window: int,
+    freq: str,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Training panel (active series, before origin), actuals (all levels) and scales (all levels)."""
+    end = origin + horizon * off
+    wstart = origin - window * off
+    hist = panel[panel["ds"] < origin]
+    vol = hist[hist["ds"] >= wstart].groupby(["area", "category"], observed=True)["y"].sum()
+    active = vol[vol > 0].index
+    if len(active) == 0:
+        raise DataError(
+            f"no series has a case in the {window} periods before origin {origin.date()}; "
+            "choose a later origin"
+        )
+    idx = pd.MultiIndex.from_frame(panel[["area", "category"]])
+    keep = idx.isin(active)
+    train = panel[keep & (panel["ds"] < origin).to_numpy()].reset_index(drop=True)
+    train.attrs = {**panel.attrs, "freq": freq, "as_of": origin}
+    fut = panel[keep & ((panel["ds"] >= origin) & (panel["ds"] < end)).to_numpy()]
+    if fut.empty:
+        raise ConfigError(
+            f"the panel has no actuals on or after origin {origin.date()}; choose origins at least "
+            "one period before the end of the data"
+        )
+    hist_act = panel[keep & (panel["ds"] < origin).to_numpy()]
+    actual_parts, scale_parts = [], []
+    for level, keys in _LEVEL_KEYS.items():
+        a = _sum_level(fut, keys)
+        h = _sum_level(hist_act, keys)
+        s = series_scales(h, origin=origin, window_start=wstart)
+        a["level"], s["level"] = level, level
+        actual_parts.append(a)
+        scale_parts.append(s)
+    actual = pd.concat(actual_parts, ignore_index=True)
+    scales = pd.concat(scale_parts, ignore_index=True)
+    scales.insert(0, "origin", origin)
+    return train, actual, scales
+
+
+def _sum_level(frame: pd.DataFrame, keys: tuple[str, ...]) -> pd.DataFrame:
+    if keys == ("area", "category"):
+        return frame[["area", "category", "ds", "y"]].copy()
+    out = frame.groupby([*keys, "ds"], observed=True)["y"].sum().reset_index()
+    for k in ("area", "category"):
+        if k not in keys:
+            out[k] = ALL
+    return out[["area", "category", "ds", "y"]]
+
+
+def _aggregate_level(
+    bottom: pd.DataFrame, level: str, quantiles: tuple[float, ...], method: str
+) -> pd.DataFrame:
+    keys = _LEVEL_KEYS[level]
+    cols = ["area", "category", "ds", "mean", *(qcol(q) for q in quantiles)]
+    agg = aggregate_forecasts(bottom, by=[*keys, "ds"], quantiles=quantiles, method=method)
+    for k in ("area", "category"):
+        if k not in keys:
+            agg[k] = ALL
+    return agg[cols].assign(level=level, source=method)
+
+
+def _score_frame(
+    out: pd.DataFrame, actual: pd.DataFrame, *, name: str, origin: pd.Timestamp,
+    quantiles: tuple[float, ...], freq: str, aggregate: str = "independent",
+) -> pd.DataFrame:
+    """Check a model's output, add aggregate rows it lacks, and join the actuals."""
+    cols = ["area", "category", "ds", "mean", *(qcol(q) for q in quantiles)]
+    missing = [c for c in cols if c not in out.columns]
+    if missing:
+        raise ModelError(f"model {name!r} returned no column(s) {missing}; see docs/architecture.md")
+    out = out[cols].copy()
+    out["ds"] = pd.to_datetime(out["ds"])
+    if (out["ds"] < origin).any():
+        raise ModelError(f"model {name!r} returned periods before the origin {origin.date()}")
+    is_agg = (out["area"] == ALL) | (out["category"] == ALL)
+    bottom, own = out[~is_agg], out[is_agg]
+    parts = [bottom.assign(level="area x category", source="model")]
+    for level, keys in _LEVEL_KEYS.items():
+        if level == "area x category":
+            continue
+        mask = pd.Series(True, index=own.index)
+        for k in ("area", "category"):
+            mask &= (own[k] == ALL) if k not in keys else (own[k] != ALL)
+        if mask.any():  # the model's own coherent aggregate
+            parts.append(own[mask].assign(level=level, source="model"))
+            continue
+        parts.append(_aggregate_level(bottom, level, quantiles, aggregate))
+    f = pd.concat(parts, ignore_index=True)
+    j = f.merge(actual, on=["level", "area", "category", "ds"], how="inner")
+    j.insert(0, "origin", origin)
+    j.insert(0, "model", name)
+    j["h"] = _horizon_index(j["ds"], origin, freq)
+    return j

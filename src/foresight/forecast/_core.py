@@ -1,0 +1,280 @@
+"""The global-local negative-binomial model, vectorized over all series.
+
+1. Shape: a penalized Poisson regression (trend spline + annual Fourier + calendar + known windows) is
+   fitted once on each dense aggregate (the grand total first, whose calendar effects become the prior of
+   every category and area fit). A bottom series takes its category's seasonal and calendar shape.
+2. Level: a series' current level is the exponentially weighted ratio sum(w*y) / sum(w*shape) over its
+   recent history, starting after a detected level shift; the half-life is chosen per volume group by a
+   rolling-origin check on the series' own last periods.
+3. Spread: negative-binomial dispersion per series from those out-of-sample errors, shrunk toward its
+   volume group.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from foresight.forecast._design import Design
+from foresight.forecast._glm import fit_poisson
+from foresight.forecast.breaks import detect_breaks
+
+__all__ = ["ShapeFit", "LevelFit", "fit_shapes", "fit_levels", "volume_groups"]
+
+SHAPE_GROUPS = ("season", "holiday", "window")
+
+
+@dataclass
+class ShapeFit:
+    """Fitted coefficients of the aggregate regressions and the log-shape they imply."""
+
+    beta: np.ndarray  # n_nodes x p
+    design: Design
+
+    def log_parts(self, rows: np.ndarray | None = None) -> dict[str, np.ndarray]:
+        """Log contribution of each shape group (and the trend) per node, over history + horizon."""
+        b = self.beta if rows is None else self.beta[rows]
+        out = {}
+        for g in ("trend", *SHAPE_GROUPS):
+            m = self.design.cols(g)
+            out[g] = b[:, m] @ self.design.X[:, m].T if m.any() else np.zeros((len(b), len(self.design.X)))
+        return out
+
+    def log_shape(self, rows: np.ndarray | None = None) -> np.ndarray:
+        parts = self.log_parts(rows)
+        return parts["season"] + parts["holiday"] + parts["window"]
+
+
+def _node_penalty(y_nodes: np.ndarray, design: Design) -> np.ndarray:
+    """Ridge weights per node: seasonality is held near flat until a node has about two years of data."""
+    per_year = 52 if design.freq == "W" else 12
+    yh = np.nan_to_num(y_nodes[:, : design.n_hist])
+    cum = np.cumsum(yh, axis=1)
+    # the period by which a tenth of the volume had arrived: a few stray early cases do not count
+    t10 = np.argmax(cum >= 0.1 * np.maximum(cum[:, -1:], 1e-9), axis=1)
+    years = (design.n_hist - t10) / per_year
+    pen = np.broadcast_to(design.penalty, (len(y_nodes), len(design.penalty))).copy()
+    boost = np.where(years >= 2.0, 1.0, 1e4 * np.clip(2.0 - years, 0, 1) ** 2 + 1.0)
+    pen[:, design.cols("season")] *= boost[:, None]
+    return pen
+
+
+def _is_weekly(design: Design) -> bool:
+    return design.freq == "W"
+
+
+def fit_shapes(y_nodes: np.ndarray, design: Design, *, total_row: int = 0) -> ShapeFit:
+    """Fit the regression on every aggregate node; calendar effects shrink toward the total's."""
+    X = design.X[: design.n_hist]
+    pen = _node_penalty(y_nodes, design)
+    tot = fit_poisson(y_nodes[[total_row]], X, penalty=pen[[total_row]])
+    prior = np.zeros_like(np.broadcast_to(tot, (len(y_nodes), tot.shape[1]))).copy()
+    cal = design.cols("holiday", "window")
+    prior[:, cal] = tot[0, cal]
+    beta = fit_poisson(y_nodes, X, penalty=pen, prior=prior)
+    beta[total_row] = tot[0]
+    return ShapeFit(beta=beta, design=design)
+
+
+def local_shape(y: np.ndarray, log_shape: np.ndarray, design: Design, *, tau: float = 0.15,
+                order: int = 3, iterations: int = 2) -> np.ndarray:
+    """Blockwise :func:`_local_shape` (see there)."""
+    if len(y) <= CHUNK:
+        return _local_shape(y, log_shape, design, tau=tau, order=order, iterations=iterations)
+    return np.concatenate([
+        _local_shape(y[i:i + CHUNK], log_shape[i:i + CHUNK], design, tau=tau, order=order,
+                     iterations=iterations)
+        for i in range(0, len(y), CHUNK)
+    ])
+
+
+def _local_shape(y: np.ndarray, log_shape: np.ndarray, design: Design, *, tau: float = 0.15,
+                 order: int = 4, iterations: int = 6) -> np.ndarray:
+    """Each series' own seasonal deviation from its category's shape, shrunk toward zero where the
+    series is sparse (ridge with an absolute prior sd ``tau`` per Fourier coefficient).
+
+    The series' slowly moving level is held by a centred one-year ratio estimate, so a level change
+    is not read as season. Returns the corrected log shape over history + horizon.
+    """
+    T = design.n_hist
+    per = 52 if design.freq == "W" else 12
+    half = per // 2
+    obs = ~np.isnan(y[:, :T])
+    yv = np.where(obs, y[:, :T], 0.0)
+    pv = np.where(obs, np.exp(log_shape[:, :T]), 0.0)
+    cy = np.concatenate([np.zeros((len(y), 1)), np.cumsum(yv, 1)], 1)
+    cp = np.concatenate([np.zeros((len(y), 1)), np.cumsum(pv, 1)], 1)
+    t = np.arange(T)
+    lo, hi = np.maximum(t - half, 0), np.minimum(t + half + 1, T)
+    num, den = cy[:, hi] - cy[:, lo], cp[:, hi] - cp[:, lo]
+    level_t = np.where(den > 0, (num + 0.1) / np.maximum(den, 1e-12), 0.0)
+    cols = [c for c in range(len(design.names)) if design.names[c] in
+            {f"{f}{k}" for k in range(1, order + 1) for f in ("sin", "cos")}]
+    X = design.X[:, cols]
+    keep = obs & (level_t > 0)
+    yy = np.where(keep, y[:, :T], np.nan)
+    off = np.log(np.maximum(level_t, 1e-12)) + log_shape[:, :T]
+    gamma = fit_poisson(yy, X[:T], penalty=np.full(len(cols), 1.0 / tau**2), offset=off,
+                        absolute=True, iterations=iterations, tol=1e-4)
+    return log_shape + gamma @ X.T
+
+
+def volume_groups(rate: np.ndarray) -> np.ndarray:
+    """Volume class of each series from its recent mean rate per period (0: sparse .. 3: dense)."""
+    return np.digitize(rate, [0.5, 2.0, 8.0])
+
+
+def _ew_level(y: np.ndarray, shape: np.ndarray, end: int, start: np.ndarray, half_lives: np.ndarray) -> np.ndarray:
+    """Exponentially weighted level per series (rows) and half-life (columns), from data in [start, end)."""
+    T = end
+    t = np.arange(T)
+    yy = np.nan_to_num(y[:, :T])
+    use = (t[None, :] >= start[:, None]) & ~np.isnan(y[:, :T])
+    w = 0.5 ** ((T - 1 - t)[None, :] / half_lives[:, None])  # n_h x T
+    num = (yy * use) @ w.T
+    den = (shape[:, :T] * use) @ w.T
+    return np.where(den > 0, num / np.maximum(den, 1e-300), 0.0)
+
+
+ALPHA_GRID = np.array([0.0, 0.15, 0.3, 0.5, 0.75, 1.0, 1.4])
+
+
+def calibrate_dispersion(mu: np.ndarray, y: np.ndarray, alpha: np.ndarray, groups: np.ndarray,
+                         *, max_series: int = 400, seed: int = 0) -> np.ndarray:
+    """Multiplier of each series' dispersion that minimizes the out-of-sample pinball loss of the
+    10% and 90% quantiles in its volume group (moment estimates are inflated by a few outliers)."""
+    from foresight.forecast._dist import nb_quantiles
+
+    rng = np.random.default_rng(seed)
+    mult = np.ones(len(mu))
+    for g in np.unique(groups):
+        members = np.flatnonzero((groups == g) & (np.nan_to_num(mu).sum(1) > 0))
+        if members.size < 5:
+            continue
+        if members.size > max_series:
+            members = rng.choice(members, max_series, replace=False)
+        m, yy = mu[members], y[members]
+        ok = ~np.isnan(m) & ~np.isnan(yy)
+        mm, yv = m[ok], yy[ok]
+        aa = np.broadcast_to(alpha[members][:, None], m.shape)[ok]
+        losses = []
+        for c in ALPHA_GRID:
+            q = nb_quantiles(mm, aa * c, (0.1, 0.9))
+            e1, e9 = yv - q[:, 0], yv - q[:, 1]
+            losses.append(np.maximum(0.1 * e1, -0.9 * e1).sum() + np.maximum(0.9 * e9, -0.1 * e9).sum())
+        mult[groups == g] = ALPHA_GRID[int(np.argmin(losses))]
+    return mult
+
+
+@dataclass
+class LevelFit:
+    level: np.ndarray  # n
+    half_life: np.ndarray  # n
+    alpha: np.ndarray  # n, NB dispersion
+    break_at: np.ndarray  # n, period index of a level shift or -1
+    break_ratio: np.ndarray  # n
+    holdout_sse: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+CHUNK = 20_000  # series per block: bounds the memory of the n x periods temporaries
+
+
+def _series_stats(y: np.ndarray, shape: np.ndarray, T: int, season: int, val: int, hl: np.ndarray,
+                  breaks: bool) -> dict[str, np.ndarray]:
+    """Per-series statistics of one block of series (independent of the other series)."""
+    n = len(y)
+    first = np.argmax(~np.isnan(y[:, :T]), axis=1)
+    recent = np.nan_to_num(y[:, max(0, T - season):T]).sum(1)
+    # M5 scale: root mean squared one-step change over the history
+    if T > 1:
+        d = np.diff(y[:, :T], axis=1)
+        with np.errstate(invalid="ignore"):
+            scale = np.sqrt(np.nanmean(d**2, axis=1))
+        del d
+    else:
+        scale = np.ones(n)
+    scale = np.where(np.isfinite(scale) & (scale > 0), scale, 1.0)
+    if breaks:
+        start_T, ratio = detect_breaks(y, shape, end=T)
+    else:
+        start_T, ratio = first.copy(), np.ones(n)
+    # rolling-origin check at T - val and T - 2 val (a shift found now counts there if it was
+    # already 6 periods old)
+    k = len(hl)
+    sse, num_a, den_a = np.zeros((n, k)), np.zeros((n, k)), np.zeros((n, k))
+    hold_mu, hold_y = [], []
+    for o in (T - val, T - 2 * val):
+        if o < max(season // 2, 4):
+            continue
+        st = np.where(start_T <= o - 6, start_T, first)
+        lv = _ew_level(y, shape, o, st, hl)  # n x k
+        act = y[:, o:o + val]
+        mu = lv[:, :, None] * shape[:, None, o:o + val]
+        ok = ~np.isnan(act) & (o > first)[:, None]
+        r = np.where(ok[:, None, :], act[:, None, :] - mu, 0.0)
+        sse += (r**2).sum(2)
+        hold_mu.append(np.where(ok[:, None, :], mu, np.nan))
+        hold_y.append(np.where(ok, act, np.nan))
+        num_a += np.where(ok[:, None, :], r**2 - mu, 0.0).sum(2)
+        den_a += np.where(ok[:, None, :], mu**2, 0.0).sum(2)
+    start = np.maximum(start_T, first)
+    out = {
+        "first": first, "recent": recent, "scale": scale, "start": start, "ratio": ratio, "sse": sse,
+        "num": num_a, "den": den_a, "level": _ew_level(y, shape, T, start, hl),
+    }
+    if hold_mu:
+        out["hold_mu"] = np.concatenate(hold_mu, axis=2)
+        out["hold_y"] = np.concatenate(hold_y, axis=1)
+    return out
+
+
+def fit_levels(
+    y: np.ndarray,
+    shape: np.ndarray,
+    *,
+    n_hist: int,
+    season: int,
+    val: int,
+    half_lives: tuple[float, ...],
+    weight: np.ndarray | None = None,
+    groups: np.ndarray | None = None,
+    breaks: bool = True,
+) -> LevelFit:
+    """Levels, half-lives, dispersion and level shifts of every series (vectorized, in blocks).
+
+    ``shape`` is the multiplicative seasonal/calendar shape over history + horizon (n x (T+H)).
+    """
+    n = len(y)
+    T = n_hist
+    hl = np.asarray(half_lives, float)
+    blocks = [_series_stats(y[i:i + CHUNK], shape[i:i + CHUNK], T, season, val, hl, breaks)
+              for i in range(0, max(n, 1), CHUNK)]
+    st = {key: np.concatenate([b[key] for b in blocks]) for key in blocks[0]}
+    first, recent, scale, sse = st["first"], st["recent"], st["scale"], st["sse"]
+    rate = recent / np.maximum(np.minimum(T - first, season), 1)
+    if groups is None:
+        groups = volume_groups(rate)
+    if weight is None:
+        weight = recent
+    best = np.zeros(n, dtype=int)
+    for g in np.unique(groups):
+        m = groups == g
+        score = (weight[m, None] * np.sqrt(sse[m] / scale[m, None] ** 2)).sum(0)
+        best[m] = int(np.argmin(score)) if np.any(sse[m]) else int(np.argmin(np.abs(hl - 13)))
+    idx = np.arange(n)
+    num = st["num"][idx, best]
+    den = st["den"][idx, best]
+    alpha = np.zeros(n)
+    for g in np.unique(groups):
+        m = groups == g
+        pool = max(num[m].sum(), 0.0) / max(den[m].sum(), 1e-9)
+        kappa = 2.0 * max(den[m].mean(), 1e-9)
+        alpha[m] = (num[m] + kappa * pool) / (den[m] + kappa)
+    alpha = np.clip(alpha, 0.0, 10.0)
+    if "hold_mu" in st:
+        alpha = alpha * calibrate_dispersion(st["hold_mu"][idx, best], st["hold_y"], alpha, groups)
+    start = st["start"]
+    brk = np.where(start > first, start, -1)
+    return LevelFit(level=st["level"][idx, best], half_life=hl[best], alpha=alpha, break_at=brk,
+                    break_ratio=st["ratio"], holdout_sse={"sse": sse[idx, best], "scale": scale})

@@ -1,0 +1,444 @@
+"""``forecast`` and ``forecast_hierarchy``: the default global-local negative-binomial model, reconciled."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from foresight.errors import ConfigError, ModelError
+from foresight.forecast._calendar import default_windows
+from foresight.forecast._core import LevelFit, ShapeFit, fit_levels, fit_shapes, local_shape, volume_groups
+from foresight.forecast._design import Design, build_design
+from foresight.forecast._dist import nb_quantiles, nb_variance
+from foresight.forecast._frame import (
+    SeriesMatrix,
+    check_panel,
+    future_starts,
+    infer_freq,
+    quantile_columns,
+    to_matrix,
+)
+from foresight.forecast.reconcile import ALL, aggregation, reconcile_wls
+
+__all__ = ["forecast", "forecast_hierarchy"]
+
+DEFAULT_MODEL = "nbglm"
+#: Baselines that ``model="auto"`` may pick for a volume group where they beat the default model.
+AUTO_CANDIDATES = ("snaive", "swa", "mean")
+
+
+def _parent_map(tree: Any) -> dict[str, str] | None:
+    """child -> parent from a mapping, a frame with area/parent columns, or an AreaTree-like object."""
+    if tree is None:
+        return None
+    if isinstance(tree, Mapping):
+        return {str(k): str(v) for k, v in tree.items() if v is not None and v == v}
+    if isinstance(tree, pd.DataFrame):
+        child = next((c for c in ("area", "code", "child") if c in tree.columns), None)
+        if child is None or "parent" not in tree.columns:
+            raise ConfigError("an area tree frame needs columns 'area' (or 'code') and 'parent'")
+        t = tree.dropna(subset=["parent"])
+        return dict(zip(t[child].astype(str), t["parent"].astype(str), strict=True))
+    for attr in ("parent_map", "parents", "parent"):
+        got = getattr(tree, attr, None)
+        got = got() if callable(got) else got
+        if isinstance(got, Mapping):
+            return _parent_map(got)
+    frame = getattr(tree, "frame", None) or getattr(tree, "areas", None)
+    if isinstance(frame, pd.DataFrame):
+        return _parent_map(frame)
+    raise ConfigError(
+        "tree must be a child -> parent mapping, a frame with area and parent columns, or an AreaTree"
+    )
+
+
+@dataclass
+class EngineResult:
+    """Everything the default model computed; used by forecast, forecast_hierarchy and components."""
+
+    matrix: SeriesMatrix
+    design: Design
+    starts: pd.DatetimeIndex  # history + horizon
+    nodes: pd.DataFrame
+    A: Any
+    shapes: ShapeFit
+    bottom_shape_row: np.ndarray
+    lev_b: LevelFit
+    lev_n: LevelFit
+    base_b: np.ndarray  # n x H unreconciled means
+    base_n: np.ndarray
+    mean_b: np.ndarray  # reconciled
+    mean_n: np.ndarray
+    horizon: int
+    model_b: np.ndarray
+    shape_b: np.ndarray  # n x (T + H) multiplicative shape of each series (its own season included)
+
+
+def _node_matrix(y: np.ndarray, A) -> np.ndarray:
+    first = np.argmax(~np.isnan(y), axis=1)
+    yn = np.asarray(A @ np.nan_to_num(y))
+    A = A.tocsr()
+    nfirst = np.minimum.reduceat(first[A.indices], A.indptr[:-1])
+    yn[np.arange(yn.shape[1])[None, :] < nfirst[:, None]] = np.nan
+    return yn
+
+
+def run_engine(*args: Any, **kwargs: Any) -> EngineResult:
+    """Fit the default model on a panel (see :func:`forecast`), BLAS kept to one thread.
+
+    The work is many small matrix products and solves; spreading each over threads costs more in
+    synchronisation than it gains (and far more on a busy machine).
+    """
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - optional
+        return _run_engine(*args, **kwargs)
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _run_engine(*args, **kwargs)
+
+
+def _run_engine(
+    panel: pd.DataFrame,
+    horizon: int,
+    *,
+    freq: str | None = None,
+    country: str | None = None,
+    subdiv: str | None = None,
+    windows: tuple[str, ...] | None = None,
+    tree: Any = None,
+    reconcile: bool = True,
+    breaks: bool = True,
+    half_lives: tuple[float, ...] | None = None,
+    local_season: bool = True,
+    candidates: tuple[str, ...] = (),
+) -> EngineResult:
+    if not isinstance(horizon, (int, np.integer)) or horizon < 1:
+        raise ConfigError(f"horizon must be a whole number of periods >= 1, got {horizon!r}")
+    p = check_panel(panel)
+    f = infer_freq(p, freq)
+    country = country or p.attrs.get("country") or "CN"
+    subdiv = subdiv or p.attrs.get("subdiv")
+    windows = default_windows(country) if windows is None else tuple(windows)
+    M = to_matrix(p, f)
+    T = M.y.shape[1]
+    season = 52 if f == "W" else 12
+    val = min(horizon, 13) if f == "W" else min(horizon, 6)
+    hl = half_lives or ((4.0, 8.0, 13.0, 26.0, 52.0) if f == "W" else (1.0, 2.0, 3.0, 6.0, 12.0))
+    starts = M.starts.append(future_starts(M.starts[-1], horizon, f))
+    design = build_design(starts, T, f, country=country, subdiv=subdiv, windows=windows)
+    nodes, A = aggregation(M.keys, parent=_parent_map(tree))
+    yn = _node_matrix(M.y, A)
+    try:
+        shapes = fit_shapes(yn, design, total_row=0)
+    except np.linalg.LinAlgError as exc:  # pragma: no cover - ridge makes this unlikely
+        raise ModelError(f"the seasonal regression could not be solved: {exc}") from exc
+    cat_row = {c: i for i, c in enumerate(nodes["category"]) if nodes["level"].iat[i] == "category"}
+    row_b = np.array([cat_row[c] for c in M.keys["category"]])
+    log_nodes = shapes.log_shape()
+    shape_n = np.exp(log_nodes)
+    if local_season:
+        shape_b = np.exp(local_shape(M.y, log_nodes[row_b], design))
+    else:
+        shape_b = shape_n[row_b]
+    lev_b = fit_levels(M.y, shape_b, n_hist=T, season=season, val=val, half_lives=hl, breaks=breaks)
+    lev_n = fit_levels(yn, shape_n, n_hist=T, season=season, val=val, half_lives=hl, breaks=breaks)
+    base_b = lev_b.level[:, None] * shape_b[:, T:]
+    base_n = lev_n.level[:, None] * shape_n[:, T:]
+    model_b = np.full(len(base_b), DEFAULT_MODEL, dtype=object)
+    if candidates:
+        base_b, model_b = _choose(M.y, base_b, lev_b, candidates, season=season, val=val, freq=f)
+    if reconcile:
+        mean_b = reconcile_wls(base_b, base_n, A, nb_variance(base_b, lev_b.alpha[:, None]),
+                               nb_variance(base_n, lev_n.alpha[:, None]))
+    else:
+        mean_b = base_b
+    mean_n = np.asarray(A @ mean_b)
+    return EngineResult(M, design, starts, nodes, A, shapes, row_b, lev_b, lev_n, base_b, base_n,
+                        mean_b, mean_n, horizon, model_b, shape_b)
+
+
+def _choose(y: np.ndarray, base: np.ndarray, lev: LevelFit, candidates: tuple[str, ...], *, season: int,
+            val: int, freq: str) -> tuple[np.ndarray, np.ndarray]:
+    """Per volume group, replace the default model by a baseline that beat it at the holdout origins."""
+    from foresight.forecast.models.baselines import METHODS, baseline_means, holdout_alpha, holdout_sse
+
+    unknown = [c for c in candidates if c not in METHODS]
+    if unknown:
+        raise ConfigError(f"unknown candidate model(s) {unknown}: choose from {sorted(METHODS)}")
+    T = y.shape[1]
+    first = np.argmax(~np.isnan(y), axis=1)
+    recent = np.nan_to_num(y[:, max(0, T - season):]).sum(1)
+    groups = volume_groups(recent / np.maximum(np.minimum(T - first, season), 1))
+    scale = lev.holdout_sse["scale"]
+    errs = {DEFAULT_MODEL: lev.holdout_sse["sse"]}
+    for c in candidates:
+        errs[c] = holdout_sse(y, METHODS[c], season, val)
+    names = list(errs)
+    model = np.full(len(y), DEFAULT_MODEL, dtype=object)
+    out = base.copy()
+    for g in np.unique(groups):
+        m = groups == g
+        score = [float((recent[m] * np.sqrt(errs[k][m]) / scale[m]).sum()) for k in names]
+        win = names[int(np.argmin(score))]
+        if win != DEFAULT_MODEL and score[names.index(win)] < 0.98 * score[0]:
+            model[m] = win
+            out[m] = baseline_means(y[m], base.shape[1], freq, win)
+            lev.alpha[m] = holdout_alpha(y[m], METHODS[win], season, val)
+    return out, model
+
+
+def _notes(lev: LevelFit, y: np.ndarray, starts: pd.DatetimeIndex, season: int) -> np.ndarray:
+    T = y.shape[1]
+    first = np.argmax(~np.isnan(y), axis=1)
+    total = np.nansum(y, axis=1)
+    notes = np.full(len(y), "", dtype=object)
+    for i in np.flatnonzero(lev.break_at >= 0):
+        r = lev.break_ratio[i]
+        change = "from zero" if not np.isfinite(r) else (f"up x{r:.2f}" if r >= 1 else f"down {1 - r:.0%}")
+        notes[i] = f"level shift {starts[lev.break_at[i]].date()} ({change})"
+    short = (T - first) < season
+    for i in np.flatnonzero(short & (notes == "")):
+        notes[i] = f"short history ({T - first[i]} period{'s' if T - first[i] != 1 else ''})"
+    notes[(total == 0)] = "no cases yet"
+    return notes
+
+
+def _frame(keys: pd.DataFrame, fut: pd.DatetimeIndex, mean: np.ndarray, alpha: np.ndarray,
+           quantiles: tuple[float, ...], model: np.ndarray | str, note: np.ndarray) -> pd.DataFrame:
+    n, H = mean.shape
+    names = quantile_columns(quantiles)
+    qv = nb_quantiles(mean, alpha[:, None], quantiles)
+    out = pd.DataFrame({
+        "area": np.repeat(keys["area"].to_numpy(), H),
+        "category": np.repeat(keys["category"].to_numpy(), H),
+        "ds": np.tile(fut.to_numpy(), n),
+        "mean": mean.ravel(),
+    })
+    for j, nm in enumerate(names):
+        out[nm] = qv[..., j].ravel()
+    out["model"] = np.repeat(np.broadcast_to(np.asarray(model, dtype=object), (n,)), H)
+    out["note"] = np.repeat(note, H)
+    return out
+
+
+def forecast(
+    panel: pd.DataFrame,
+    horizon: int = 13,
+    *,
+    model: str = "auto",
+    quantiles: tuple[float, ...] = (0.1, 0.5, 0.9),
+    freq: str | None = None,
+    country: str | None = None,
+    subdiv: str | None = None,
+    windows: tuple[str, ...] | None = None,
+    tree: Any = None,
+    reconcile: bool = True,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Forecast every area x category series of a panel, coherent with the area and category totals.
+
+    The default model (``"auto"``/``"nbglm"``) is a global-local negative binomial: seasonal, holiday
+    and known-window shape fitted once per category on its dense aggregate, a current level per series
+    that restarts after a detected level shift, a dispersion per series shrunk toward its volume group,
+    and MinT-WLS reconciliation with the area, category and grand totals (and the parent areas of
+    ``tree``).
+
+    Parameters
+    ----------
+    panel : DataFrame
+        ``area, category, ds, y`` (see :func:`foresight.panel.to_panel`), weekly or monthly.
+    horizon : int
+        Periods to forecast after the last period of the panel.
+    model : str
+        ``"auto"`` (default: the default model, or per volume group a baseline from
+        :data:`AUTO_CANDIDATES` when it beat the default model at two holdout origins; the ``model``
+        column says which), ``"nbglm"`` (the default model everywhere) or another name in
+        :data:`foresight.forecast.models.MODELS` (run as is, without reconciliation).
+    quantiles : tuple of float
+        Quantile levels; one column ``pNN`` each.
+    freq : {"W", "M"}, optional
+        Period; defaults to ``panel.attrs["freq"]`` or what the dates show.
+    country, subdiv : str, optional
+        Holiday calendar (default ``panel.attrs["country"]`` or ``"CN"``; ``"US"``/``"NY"`` for NYC).
+    windows : tuple of str, optional
+        Known windows (``"wage"``: four weeks before the Spring Festival, ``"enrolment"``: March to
+        September); default both in China, none elsewhere.
+    tree : mapping or AreaTree, optional
+        child -> parent areas; parent areas join the reconciliation.
+    reconcile : bool
+        Reconcile with the aggregate forecasts (default) or return the bottom forecasts as fitted.
+    seed : int
+        Seed for models that sample (the default model is deterministic).
+
+    Returns
+    -------
+    DataFrame
+        ``area, category, ds, mean, pNN..., model, note``; ``mean`` float >= 0, quantiles integer.
+
+    Raises
+    ------
+    DataError
+        Missing columns, negative or missing counts, duplicate rows.
+    ConfigError
+        Bad horizon, quantiles, freq, model name or calendar.
+
+    Examples
+    --------
+    >>> ds = pd.date_range("2022-01-03", periods=104, freq="W-MON")
+    >>> panel = pd.DataFrame({"area": "A", "category": "wage", "ds": ds, "y": 3})
+    >>> fc = forecast(panel, 4, country="CN")
+    >>> fc.columns.tolist()
+    ['area', 'category', 'ds', 'mean', 'p10', 'p50', 'p90', 'model', 'note']
+    >>> bool((fc["p10"] <= fc["p90"]).all()), len(fc)
+    (True, 4)
+    """
+    if model not in ("auto", DEFAULT_MODEL):
+        from foresight.forecast.models import get_model
+
+        fn = get_model(model)
+        quantile_columns(quantiles)
+        p = check_panel(panel)
+        return fn(p, horizon=horizon, freq=infer_freq(p, freq), quantiles=tuple(quantiles), seed=seed)
+    quantile_columns(quantiles)
+    res = run_engine(panel, horizon, freq=freq, country=country, subdiv=subdiv, windows=windows,
+                     tree=tree, reconcile=reconcile, candidates=AUTO_CANDIDATES if model == "auto" else ())
+    season = 52 if res.matrix.freq == "W" else 12
+    notes = _notes(res.lev_b, res.matrix.y, res.matrix.starts, season)
+    fut = res.starts[res.design.n_hist:]
+    return _frame(res.matrix.keys, fut, res.mean_b, res.lev_b.alpha, tuple(quantiles), res.model_b, notes)
+
+
+def forecast_hierarchy(
+    panel: pd.DataFrame,
+    horizon: int = 13,
+    *,
+    model: str = "auto",
+    quantiles: tuple[float, ...] = (0.1, 0.5, 0.9),
+    freq: str | None = None,
+    country: str | None = None,
+    subdiv: str | None = None,
+    windows: tuple[str, ...] | None = None,
+    tree: Any = None,
+    reconcile: bool = True,
+) -> pd.DataFrame:
+    """Coherent forecasts for every node: area x category, areas, categories, total (and parent areas).
+
+    Aggregate means are the sums of the reconciled bottom means; each node's quantiles come from its
+    own negative-binomial spread (fitted on that node's history), not from summing quantiles.
+
+    Parameters
+    ----------
+    panel, horizon, quantiles, freq, country, subdiv, windows, tree, reconcile
+        As in :func:`forecast`.
+    model : {"auto", "nbglm"}
+        ``"auto"`` lets a baseline replace the default model in a volume group where it did better
+        at the holdout origins.
+
+    Returns
+    -------
+    DataFrame
+        ``level`` then the :func:`forecast` columns. Levels: ``area x category``, ``area``,
+        ``category``, ``total``, and with a tree ``parent area`` and ``parent area x category``;
+        ``"*"`` (:data:`ALL`) stands for all areas or all categories.
+
+    Raises
+    ------
+    DataError, ConfigError
+        As in :func:`forecast`.
+
+    Examples
+    --------
+    >>> ds = pd.date_range("2022-01-03", periods=104, freq="W-MON")
+    >>> panel = pd.concat([pd.DataFrame({"area": a, "category": "x", "ds": ds, "y": 2}) for a in "AB"])
+    >>> h = forecast_hierarchy(panel, 2, country="CN")
+    >>> sorted(h["level"].unique())
+    ['area', 'area x category', 'category', 'total']
+    >>> tot = h[h["level"] == "total"]["mean"].to_numpy()
+    >>> bool(np.allclose(tot, h[h["level"] == "area x category"].groupby("ds")["mean"].sum()))
+    True
+    """
+    quantile_columns(quantiles)
+    if model not in ("auto", DEFAULT_MODEL):
+        raise ConfigError(f"forecast_hierarchy runs the default model: model must be 'auto' or "
+                          f"{DEFAULT_MODEL!r}, got {model!r}")
+    res = run_engine(panel, horizon, freq=freq, country=country, subdiv=subdiv, windows=windows,
+                     tree=tree, reconcile=reconcile, candidates=AUTO_CANDIDATES if model == "auto" else ())
+    season = 52 if res.matrix.freq == "W" else 12
+    fut = res.starts[res.design.n_hist:]
+    qs = tuple(quantiles)
+    bottom = _frame(res.matrix.keys, fut, res.mean_b, res.lev_b.alpha, qs, res.model_b,
+                    _notes(res.lev_b, res.matrix.y, res.matrix.starts, season))
+    bottom.insert(0, "level", "area x category")
+    yn = _node_matrix(res.matrix.y, res.A)
+    agg = _frame(res.nodes[["area", "category"]], fut, res.mean_n, res.lev_n.alpha, qs, DEFAULT_MODEL,
+                 _notes(res.lev_n, yn, res.matrix.starts, season))
+    agg.insert(0, "level", np.repeat(res.nodes["level"].to_numpy(), len(fut)))
+    order = {"area x category": 0, "area": 1, "category": 2, "total": 3, "parent area": 4,
+             "parent area x category": 5}
+    out = pd.concat([bottom, agg], ignore_index=True)
+    out = out.sort_values(["level", "area", "category", "ds"], key=lambda s: s.map(order) if s.name == "level" else s,
+                          kind="stable").reset_index(drop=True)
+    return out
+
+
+__all__ += ["ALL", "run_engine", "EngineResult"]
+
+
+def level_shifts(
+    panel: pd.DataFrame,
+    *,
+    freq: str | None = None,
+    country: str | None = None,
+    subdiv: str | None = None,
+    windows: tuple[str, ...] | None = None,
+) -> pd.DataFrame:
+    """The level shifts the default model found (one row per shifted series).
+
+    Parameters
+    ----------
+    panel : DataFrame
+        ``area, category, ds, y``.
+    freq, country, subdiv, windows
+        As in :func:`forecast`.
+
+    Returns
+    -------
+    DataFrame
+        ``area, category, ds`` (first period of the new level), ``ratio`` (new rate / old rate, after
+        the seasonal and calendar shape; ``inf`` when the series started from zero) and ``level``
+        (the current count per ordinary period), largest changes first.
+
+    Raises
+    ------
+    DataError, ConfigError
+        As in :func:`forecast`.
+
+    Examples
+    --------
+    >>> ds = pd.date_range("2021-01-04", periods=156, freq="W-MON")
+    >>> y = np.where(np.arange(156) < 130, 20, 4)
+    >>> panel = pd.DataFrame({"area": "A", "category": "c", "ds": ds, "y": y})
+    >>> shifts = level_shifts(panel, country="CN")
+    >>> str(shifts["ds"].iloc[0].date()), round(float(shifts["ratio"].iloc[0]), 1)
+    ('2023-07-03', 0.2)
+    """
+    res = run_engine(panel, 1, freq=freq, country=country, subdiv=subdiv, windows=windows, reconcile=False)
+    lev = res.lev_b
+    rows = np.flatnonzero(lev.break_at >= 0)
+    out = pd.DataFrame({
+        "area": res.matrix.keys["area"].to_numpy()[rows],
+        "category": res.matrix.keys["category"].to_numpy()[rows],
+        "ds": res.matrix.starts[lev.break_at[rows]],
+        "ratio": lev.break_ratio[rows],
+        "level": lev.level[rows],
+    })
+    order = np.argsort(-np.abs(np.log(np.where(np.isfinite(out["ratio"]), out["ratio"], 1e6) + 1e-12)),
+                       kind="stable")
+    return out.iloc[order].reset_index(drop=True)
+
+
+__all__ += ["level_shifts"]

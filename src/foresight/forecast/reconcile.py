@@ -1,0 +1,121 @@
+"""Coherent forecasts across the area tree and the category totals (MinT with a diagonal covariance).
+
+The bottom series are area x category. Aggregate nodes are the area totals, the category totals, the
+grand total and, with a child -> parent area mapping, every ancestor area (and its category split). The
+reconciled bottom means solve the generalized least squares problem of MinT-WLS (Wickramasuriya,
+Athanasopoulos and Hyndman 2019) with each node's forecast variance on the diagonal:
+
+    b~ = b^ + W_b A' (W_a + A W_b A')^-1 (a^ - A b^)
+
+which needs only an (aggregates x aggregates) solve, so 100,000 bottom series are cheap. Negative
+reconciled bottom means are set to zero and every aggregate is then the sum of its bottom series, so
+the result is exactly coherent and never negative.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+
+from foresight.errors import ConfigError
+
+__all__ = ["ALL", "aggregation", "reconcile_wls"]
+
+#: Label of "all areas" / "all categories" in aggregate rows.
+ALL = "*"
+
+
+def _ancestors(area: str, parent: Mapping[str, str]) -> list[str]:
+    out, seen = [], {area}
+    cur = parent.get(area)
+    while cur is not None and cur != "" and not (isinstance(cur, float) and np.isnan(cur)):
+        if cur in seen:
+            raise ConfigError(f"the area tree has a cycle through {cur!r}: fix the parent column")
+        out.append(str(cur))
+        seen.add(cur)
+        cur = parent.get(cur)
+    return out
+
+
+def aggregation(keys: pd.DataFrame, *, parent: Mapping[str, str] | None = None) -> tuple[pd.DataFrame, sparse.csr_matrix]:
+    """Aggregate nodes and the summing matrix ``A`` (nodes x bottom series).
+
+    Parameters
+    ----------
+    keys : DataFrame
+        ``area, category`` of the bottom series.
+    parent : mapping, optional
+        Area tree as child -> parent area code; ancestors of every area are added as nodes.
+
+    Returns
+    -------
+    nodes : DataFrame
+        ``area, category, level`` of every aggregate node (``ALL`` marks a summed dimension); level is
+        one of ``total``, ``category``, ``area`` (an area of the bottom series), ``parent area`` and
+        ``parent area x category`` (an ancestor area and its split by category).
+    A : scipy.sparse.csr_matrix
+        ``A[i, j] = 1`` when bottom series j belongs to node i.
+
+    Examples
+    --------
+    >>> keys = pd.DataFrame({"area": ["a", "a", "b"], "category": ["x", "y", "x"]})
+    >>> nodes, A = aggregation(keys)
+    >>> nodes["area"].tolist(), nodes["category"].tolist()
+    (['*', '*', '*', 'a', 'b'], ['*', 'x', 'y', '*', '*'])
+    >>> A.toarray().tolist()[1]
+    [1.0, 0.0, 1.0]
+    """
+    area = keys["area"].astype(str).to_numpy()
+    cat = keys["category"].astype(str).to_numpy()
+    n = len(keys)
+    rows: list[tuple[str, str, str]] = [(ALL, ALL, "total")]
+    members: list[np.ndarray] = [np.arange(n)]
+    for c in sorted(set(cat)):
+        rows.append((ALL, c, "category"))
+        members.append(np.flatnonzero(cat == c))
+    anc_of = {a: (_ancestors(a, parent) if parent else []) for a in sorted(set(area))}
+    area_members: dict[str, list[int]] = {}
+    for a in sorted(set(area)):
+        for node in [a, *anc_of[a]]:
+            area_members.setdefault(node, []).extend(np.flatnonzero(area == a).tolist())
+    leaf_areas = set(area)
+    for a in sorted(area_members):
+        idx = np.array(sorted(area_members[a]))
+        rows.append((a, ALL, "area" if a in leaf_areas else "parent area"))
+        members.append(idx)
+        if a not in leaf_areas:
+            for c in sorted(set(cat[idx])):
+                rows.append((a, c, "parent area x category"))
+                members.append(idx[cat[idx] == c])
+    nodes = pd.DataFrame(rows, columns=["area", "category", "level"])
+    ri = np.concatenate([np.full(len(m), i) for i, m in enumerate(members)])
+    ci = np.concatenate(members)
+    A = sparse.csr_matrix((np.ones(len(ri)), (ri, ci)), shape=(len(rows), n))
+    return nodes, A
+
+
+def reconcile_wls(
+    bottom: np.ndarray, agg: np.ndarray, A: sparse.csr_matrix, var_bottom: np.ndarray, var_agg: np.ndarray
+) -> np.ndarray:
+    """Reconciled bottom means (n x H) from base bottom and aggregate means and their variances.
+
+    Examples
+    --------
+    >>> A = sparse.csr_matrix(np.array([[1.0, 1.0]]))
+    >>> b = reconcile_wls(np.array([[1.0], [1.0]]), np.array([[4.0]]), A,
+    ...                   np.array([[1.0], [1.0]]), np.array([[1e-9]]))
+    >>> np.round(b.ravel(), 3).tolist()
+    [2.0, 2.0]
+    """
+    At = A.T.tocsr()
+    H = bottom.shape[1]
+    wb = np.maximum(var_bottom, 0.0)
+    M = np.stack([(A @ sparse.diags(wb[:, h]) @ At).toarray() for h in range(H)])
+    M[:, np.arange(A.shape[0]), np.arange(A.shape[0])] += np.maximum(var_agg, 1e-9).T
+    gap = agg - A @ bottom  # m x H
+    lam = np.linalg.solve(M, gap.T[:, :, None])[:, :, 0].T  # m x H
+    out = bottom + wb * (At @ lam)
+    return np.maximum(out, 0.0)

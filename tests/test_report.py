@@ -1,0 +1,159 @@
+"""The report's pure layer: count suppression, the outreach plan, the back-check of earlier flags,
+charts with Chinese labels, extra config keys and safe HTML rendering."""
+
+from __future__ import annotations
+
+import io
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from foresight.errors import ConfigError
+from foresight.report import _flags
+from foresight.report.build import ReportResult
+from foresight.report.charts import total_chart, trend_chart, wave_calendar_chart
+from foresight.report.config import report_config_from_dict
+from foresight.report.fonts import cjk_font, use_cjk_font
+from foresight.report.render import display_count, render_html, suppress_counts
+from foresight.report.settings import ReportSettings, load_config
+
+
+def test_small_counts_are_hidden_below_k_only():
+    assert [display_count(v, 5) for v in (0, 1, 4, 4.4, 4.6, 5, 12)] == ["0", "<5", "<5", "<5", "5", "5", "12"]
+    assert display_count(0.3, 5) == "<5", "a fraction of a case rounds to 0 but is not zero"
+    assert display_count(3, 0) == "3"
+    out = suppress_counts(pd.DataFrame({"y": [2, 9], "area": ["a", "b"]}), ["y", "missing"], 3)
+    assert out["y"].tolist() == ["<3", "9"] and out["area"].tolist() == ["a", "b"]
+
+
+def _flags_frame(kinds, starts):
+    n = len(kinds)
+    return pd.DataFrame({"rank": np.arange(1, n + 1), "area": [f"A{i}" for i in range(n)], "category": "c",
+                         "kind": kinds, "window_start": pd.to_datetime(starts),
+                         "window_end": pd.to_datetime(starts) + pd.Timedelta(weeks=4)})
+
+
+def test_plan_respects_capacity_and_visits_before_the_window():
+    as_of = pd.Timestamp("2025-03-03")
+    flags = _flags_frame(["surge", "wave", "wave", "wave", "wave", "wave"],
+                         ["2025-03-03", "2025-04-14", "2025-04-14", "2025-04-14", "2025-04-14", "2025-03-10"])
+    plan = _flags.provisional_plan(flags, as_of=as_of, freq="W", teams=["x", "y"], capacity_per_week=1)
+    assert len(plan) == len(flags), "eight weeks of two slots hold six visits"
+    assert plan.groupby("week").size().max() <= 2
+    assert not plan.duplicated(["week", "team"]).any(), "a team is not in two places in one week"
+    assert plan.loc[plan["kind"] == "surge", "week"].tolist() == [as_of], "a surge is visited now"
+    assert (plan["week"] < plan["window_start"]).sum() >= 4, "wave visits come before the wave"
+    none = _flags.provisional_plan(flags, as_of=as_of, freq="W", teams=2, capacity_per_week=0)
+    assert none.empty
+
+
+def test_backcheck_tells_flags_that_came_true_from_those_that_did_not():
+    ds = pd.date_range("2023-01-02", "2025-03-24", freq="W-MON")
+    prev, now = pd.Timestamp("2025-03-03"), pd.Timestamp("2025-03-31")
+    rows = []
+    for area, after in (("rose", 12), ("flat", 3), ("later", 3), ("unflagged", 3)):
+        y = np.where(ds >= prev, after, 3)
+        rows.append(pd.DataFrame({"area": area, "category": "c", "ds": ds, "y": y}))
+    panel = pd.concat(rows, ignore_index=True)
+    flags = pd.DataFrame({"rank": [1, 2, 3], "area": ["rose", "flat", "later"], "category": "c",
+                          "kind": "wave", "window_start": pd.to_datetime(["2025-03-03", "2025-03-10", "2025-05-05"]),
+                          "window_end": pd.to_datetime(["2025-04-28", "2025-04-28", "2025-06-30"])})
+    fc = pd.DataFrame({"area": "rose", "category": "c", "ds": pd.date_range(prev, periods=4, freq="W-MON"),
+                       "mean": 10.0, "p10": 8, "p50": 10, "p90": 13})
+    out, summary = _flags.backcheck(panel, flags, fc, prev_as_of=prev, as_of=now, freq="W")
+    assert out.set_index("area")["outcome"].to_dict() == {"rose": "rose", "flat": "flat", "later": "pending"}
+    assert out.set_index("area").loc["rose", "actual"] == 48
+    assert out.set_index("area").loc["flat", "actual"] == 9, "only the weeks inside the window count"
+    assert summary["hit_rate"] == 0.5 and summary["flags_started"] == 2
+    assert summary["base_rate"] == 0.0
+    assert summary["coverage_80"] == 1.0 and summary["wape_total"] == pytest.approx(8 / 48)
+
+
+def _decode(png: bytes) -> np.ndarray:
+    from matplotlib import image as mpimg
+
+    return mpimg.imread(io.BytesIO(png), format="png")
+
+
+def _chinese_chart() -> bytes:
+    ds = pd.date_range("2024-01-01", periods=70, freq="W-MON")
+    p = pd.DataFrame({"category": "school", "ds": ds[:60], "y": np.arange(60) % 9})
+    f = pd.DataFrame({"category": "school", "ds": ds[60:], "mean": 4.0, "p10": 2, "p50": 4, "p90": 7})
+    return trend_chart(p, f, categories=["school"], names={"school": "入学学位"}, as_of=ds[60], language="zh")
+
+
+@pytest.mark.skipif(cjk_font() is None, reason="no CJK font installed (fonts-wqy-microhei)")
+def test_chinese_labels_render_with_the_cjk_font():
+    import matplotlib as mpl
+
+    saved = mpl.rcParams.copy()
+    try:
+        mpl.rcParams["font.sans-serif"] = ["DejaVu Sans"]
+        with warnings.catch_warnings(record=True) as before:
+            warnings.simplefilter("always")
+            _chinese_chart()
+        assert any("missing from font" in str(w.message) for w in before), "control: DejaVu lacks CJK glyphs"
+        assert use_cjk_font().endswith((".ttc", ".ttf", ".otf"))
+        with warnings.catch_warnings(record=True) as after:
+            warnings.simplefilter("always")
+            png = _chinese_chart()
+        assert not [w for w in after if "missing from font" in str(w.message)]
+        assert _decode(png)[..., :3].std() > 0.02
+    finally:
+        mpl.rcParams.update(saved)
+
+
+def test_charts_are_pngs_with_content():
+    ds = pd.date_range("2024-01-01", periods=60, freq="W-MON")
+    tot = total_chart(pd.DataFrame({"ds": ds[:52], "y": np.arange(52) % 5 + 10}),
+                      pd.DataFrame({"ds": ds[52:], "mean": 12.0, "p10": 9, "p50": 12, "p90": 15}),
+                      as_of=ds[52], language="en")
+    waves = pd.DataFrame({"area": ["A", "B", "C"], "category": ["school", "school", "wage"],
+                          "onset": [10, 12, 48], "end": [35, 30, 4]})
+    cal = wave_calendar_chart(waves, categories=["school", "wage"], names={}, as_of=ds[52], language="en")
+    for png in (tot, cal):
+        pixels = _decode(png)
+        assert pixels.shape[0] > 100 and pixels[..., :3].std() > 0.02
+
+
+def test_extra_keys_country_level_and_backcheck(tmp_path):
+    path = tmp_path / "nyc.toml"
+    path.write_text('store = "s.duckdb"\ncountry = "us"\nsubdiv = "NY"\nlevel = "town"\nbackcheck = 0\n')
+    cfg, extra = load_config(path, check_files=False)
+    assert extra == ReportSettings(country="US", subdiv="NY", level="town", backcheck=0)
+    assert cfg.store == tmp_path / "s.duckdb"
+    for line, key in (('country = "China"', "country"), ('level = "street"', "level"),
+                      ("backcheck = -1", "backcheck"), ("horizn = 3", "horizon")):
+        path.write_text(f'store = "s.duckdb"\n{line}\n')
+        with pytest.raises(ConfigError, match=key):
+            load_config(path, check_files=False)
+
+
+def _result(**over) -> ReportResult:
+    cfg = report_config_from_dict({"store": "s.duckdb", "as_of": "2025-03-03", "horizon": 4, "teams": 1,
+                                   "capacity_per_week": 1, "suppress_below": 5}, check_files=False, base_dir="/")
+    flags = _flags_frame(["wave"], ["2025-03-10"]).assign(expected=3.0, baseline=1.0, score=2.0,
+                                                          reason="<script>alert(1)</script> 上升")
+    base = dict(config=cfg, settings=ReportSettings(), as_of=pd.Timestamp("2025-03-03"), prev_as_of=None,
+                forecasts=pd.DataFrame(), flags=flags, plan=pd.DataFrame(), risk=pd.DataFrame(
+                    {"area": ["A0"], "recent": [2], "forecast": [3.0], "n_flags": [1], "risk_score": [2.0],
+                     "change": [0.5]}),
+                waves=pd.DataFrame(), surges=pd.DataFrame(), backcheck=pd.DataFrame(), backcheck_summary={},
+                rejects=pd.DataFrame(), reads=pd.DataFrame(), names={"area": {"A0": "<b>村</b>"}, "category": {},
+                                                                     "theme": {}, "department": {}},
+                charts={}, notes={"surges": "DataError: no periods"}, run={})
+    base.update(over)
+    return ReportResult(**base)
+
+
+def test_html_escapes_text_marks_missing_sections_and_hides_small_counts():
+    html = render_html(_result())
+    assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<b>村</b>" not in html and "&lt;b&gt;村&lt;/b&gt;" in html
+    assert "本节暂不可用: DataError: no periods" in html
+    assert "&lt;5" in html and ">3<" not in html, "3 expected cases show as <5"
+    assert "少于 5 件的数字显示为" in html
+    fragment = _result()._repr_html_()
+    assert "<html" not in fragment and "重点预警" in fragment

@@ -1,0 +1,234 @@
+"""`foresight report` end to end on a small generated district, as a user runs it: outputs, atomic
+dated folders, exit codes, personal data kept out, small-count suppression, and the page in Chromium."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import json
+import re
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from _support import PII, ROOT, contains_pii
+from foresight.cli import report_cmd  # noqa: F401  (registers the command)
+from foresight.cli._app import app
+from foresight.synth import generate_district, write_district
+
+FILES = {"report.html", "flags.xlsx", "flags.csv", "forecasts.parquet", "run.json"}
+CONFIG = """
+cases = ["exports/cases_history.csv.gz", "exports/export_week_1.csv", "exports/export_week_2.csv"]
+mapping = "mapping.toml"
+areas = "areas.csv"
+categories = "categories.csv"
+as_of = 2025-06-30
+horizon = 8
+level = "town"
+teams = ["A组", "B组"]
+capacity_per_week = 2
+out_dir = "reports"
+seed = 0
+"""
+
+
+def _run(*args: str):
+    return CliRunner().invoke(app, ["report", *args, "--no-progress"], catch_exceptions=False)
+
+
+@pytest.fixture(scope="module")
+def centre(tmp_path_factory) -> dict:
+    """A small district written as a centre receives it, with known personal data planted in an export."""
+    folder = tmp_path_factory.mktemp("centre")
+    district = generate_district(seed=11, start="2023-01-02", end="2025-06-29", scale=0.25)
+    write_district(district, folder)
+    week2 = folder / "exports" / "export_week_2.csv"
+    raw = pd.read_csv(week2, encoding="gb18030", dtype=str, keep_default_na=False)
+    for col, values in PII.items():
+        raw[col] = [values[i % len(values)] for i in range(len(raw))]
+    raw.to_csv(week2, index=False, encoding="gb18030")
+    pii = [v for vals in PII.values() for v in vals]
+    # the generator's own personal data too (ID and phone numbers are long enough to never collide)
+    history = district.exports["cases_history.csv.gz"]
+    pii += history["身份证号"].head(200).tolist() + history["联系电话"].head(200).tolist()
+    pii += history["诉求内容"].drop_duplicates().head(50).tolist()
+    (folder / "weekly.toml").write_text(CONFIG, encoding="utf-8")
+    result = _run("--config", str(folder / "weekly.toml"))
+    return {"folder": folder, "result": result, "pii": pii, "out": folder / "reports" / "weekly-2025-06-30"}
+
+
+def test_cli_writes_every_output_into_a_dated_folder(centre):
+    assert centre["result"].exit_code == 0, centre["result"].output
+    out = centre["out"]
+    assert {p.name for p in out.iterdir()} == FILES
+    assert str(out / "report.html") in centre["result"].output
+    # built in a temporary folder and renamed: nothing half-written is left beside it
+    assert [p.name for p in out.parent.iterdir()] == [out.name]
+
+
+def test_run_json_records_inputs_counts_versions_and_timings(centre):
+    run = json.loads((centre["out"] / "run.json").read_text(encoding="utf-8"))
+    assert run["as_of"] == "2025-06-30" and run["seed"] == 0 and run["horizon"] == 8
+    for item in run["inputs"]:
+        assert item["sha256"] == hashlib.sha256(Path(item["path"]).read_bytes()).hexdigest()
+    kinds = {i["kind"] for i in run["inputs"]}
+    assert {"export", "mapping", "areas", "categories", "config"} <= kinds
+    total = [r for r in run["rows"]["reads"] if r["source"] == "(total)"][0]
+    assert total["accepted"] + total["rejected"] == total["read"]
+    assert run["rows"]["cases"] == total["accepted"] and run["rows"]["rejected"] == total["rejected"]
+    assert {"read", "panel", "forecast", "waves", "surges", "flags", "charts", "write"} <= set(run["timings_s"])
+    assert run["versions"]["pandas"] == pd.__version__
+    for name, digest in run["outputs"].items():
+        assert hashlib.sha256((centre["out"] / name).read_bytes()).hexdigest() == digest
+
+
+def test_flags_in_excel_and_csv_agree(centre):
+    csv = pd.read_csv(centre["out"] / "flags.csv", encoding="utf-8-sig")
+    assert len(csv) > 0, "the small district has seasonal waves: some flag is expected"
+    book = openpyxl.load_workbook(centre["out"] / "flags.xlsx", read_only=True)
+    assert {"flags", "plan", "risk", "surges", "backcheck", "rejects"} <= set(book.sheetnames)
+    rows = list(book["flags"].iter_rows(values_only=True))
+    header = list(rows[0])
+    assert len(rows) - 1 == len(csv)
+    for col in ("rank", "area", "category", "kind", "reason"):
+        assert col in header
+    areas = [r[header.index("area")] for r in rows[1:]]
+    assert areas == csv["area"].tolist()
+    assert set(areas) <= {f"D01T{i:02d}" for i in range(1, 11)}, "level = town: flags are per town"
+    fc = pd.read_parquet(centre["out"] / "forecasts.parquet")
+    assert {"area", "category", "ds", "mean", "p10", "p50", "p90"} <= set(fc.columns)
+    assert fc["ds"].min() == pd.Timestamp("2025-06-30") and fc["ds"].nunique() == 8
+
+
+def test_html_is_self_contained_and_every_chart_decodes(centre):
+    html = (centre["out"] / "report.html").read_text(encoding="utf-8")
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html), "the page must not load anything"
+    assert "<script src" not in html and "<link" not in html
+    images = re.findall(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', html)
+    assert len(images) >= 2
+    from matplotlib import image as mpimg
+
+    for b64 in images:
+        pixels = mpimg.imread(io.BytesIO(base64.b64decode(b64)), format="png")
+        assert pixels.shape[0] > 100 and pixels.shape[1] > 100
+        assert float(np.asarray(pixels[..., :3]).std()) > 0.02, "a chart is blank"
+    for heading in ("本期要点", "重点预警", "主题驻点计划", "区域风险排名", "类别趋势与预测", "波峰日历",
+                    "当前激增", "上期预警回看", "数据质量"):
+        assert heading in html
+    assert 'id="top-flags"' in html
+
+
+def test_no_personal_data_reaches_any_output(centre):
+    found: dict[str, list[str]] = {}
+    for path in centre["out"].iterdir():
+        if path.suffix == ".xlsx":
+            with zipfile.ZipFile(path) as z:
+                text = "".join(z.read(n).decode("utf-8", "ignore") for n in z.namelist())
+        elif path.suffix == ".parquet":
+            text = pd.read_parquet(path).astype(str).to_csv() + path.read_bytes().decode("utf-8", "ignore")
+        else:
+            text = path.read_text(encoding="utf-8-sig")
+        hits = [v for v in centre["pii"] if v and v in text] + contains_pii(text)
+        if hits:
+            found[path.name] = sorted(set(hits))[:5]
+    assert not found, f"personal data in outputs: {found}"
+
+
+def test_second_run_makes_a_new_folder_and_leaves_the_first_alone(centre):
+    first = {p.name: p.read_bytes() for p in centre["out"].iterdir()}
+    # the same week again, in English, without the back-check, through a case store this time
+    quick = centre["folder"] / "weekly_quick.toml"
+    quick.write_text(CONFIG + 'backcheck = 0\nstore = "cases.duckdb"\n', encoding="utf-8")
+    again = _run("--config", str(quick), "--language", "en")
+    assert again.exit_code == 0, again.output
+    second = centre["out"].parent / "weekly-2025-06-30-2"
+    assert {p.name for p in second.iterdir()} == FILES
+    assert {p.name: p.read_bytes() for p in centre["out"].iterdir()} == first
+    runs = [json.loads((d / "run.json").read_text(encoding="utf-8")) for d in (centre["out"], second)]
+    assert runs[1]["rows"]["cases"] == runs[0]["rows"]["cases"], "the store keeps the latest version of each case"
+    assert [r["read"] for r in runs[1]["rows"]["reads"]] == [r["read"] for r in runs[0]["rows"]["reads"][:-1]]
+    assert (centre["folder"] / "cases.duckdb").is_file()
+    html = (second / "report.html").read_text(encoding="utf-8")
+    assert "Petition risk: weekly report" in html and "Top flags" in html and 'lang="en"' in html
+
+
+def test_config_errors_exit_2_and_name_the_key(centre, tmp_path):
+    bad = centre["folder"] / "bad.toml"
+    bad.write_text(CONFIG.replace("horizon = 8", "horizn = 8"), encoding="utf-8")
+    res = _run("--config", str(bad))
+    assert res.exit_code == 2 and "horizn" in res.output and "horizon" in res.output
+    bad.write_text(CONFIG.replace('level = "town"', 'level = "street"'), encoding="utf-8")
+    res = _run("--config", str(bad))
+    assert res.exit_code == 2 and "level" in res.output
+    res = _run("--config", str(tmp_path / "missing.toml"))
+    assert res.exit_code == 2 and "missing.toml" in res.output
+
+
+def test_unreadable_export_exits_1(centre, tmp_path):
+    folder = tmp_path / "c"
+    shutil.copytree(centre["folder"], folder, ignore=shutil.ignore_patterns("reports"))
+    (folder / "exports" / "export_week_2.csv").write_text("foo,bar\n1,2\n", encoding="utf-8")
+    res = _run("--config", str(folder / "weekly.toml"))
+    assert res.exit_code == 1, res.output
+    assert not (folder / "reports").exists() or not any((folder / "reports").iterdir())
+
+
+def test_monthly_english_report_suppresses_small_counts(centre, tmp_path):
+    text = (CONFIG.replace("as_of = 2025-06-30", "as_of = 2025-06-01").replace('freq = "W"', "")
+            .replace("horizon = 8", 'horizon = 4\nfreq = "M"\nlanguage = "en"\nsuppress_below = 5\nbackcheck = 0')
+            .replace('out_dir = "reports"', f'out_dir = "{tmp_path / "monthly"}"'))
+    (centre["folder"] / "monthly.toml").write_text(text, encoding="utf-8")
+    res = _run("--config", str(centre["folder"] / "monthly.toml"))
+    assert res.exit_code == 0, res.output
+    out = tmp_path / "monthly" / "monthly-2025-06"
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "monthly review" in html and "&lt;5" in html
+    flags = pd.read_csv(out / "flags.csv", dtype=str)
+    for col in ("expected", "baseline"):
+        values = flags[col].dropna()
+        small = values[values != "<5"].astype(float)
+        assert (small.round() >= 5).all(), f"{col} shows a count below 5: {small.tolist()}"
+    fc = pd.read_parquet(out / "forecasts.parquet")
+    assert fc["ds"].min() == pd.Timestamp("2025-06-01") and fc["ds"].nunique() == 4
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def _chromium(args: list[str], profile: Path) -> subprocess.CompletedProcess:
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             f"--user-data-dir={profile}", "--enable-logging=stderr", "--v=0"]
+    return subprocess.run([str(CHROMIUM), *flags, *args], capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.requires_chromium
+def test_report_opens_in_headless_chromium(centre, tmp_path):
+    page = (centre["out"] / "report.html").as_uri()
+    dom = _chromium(["--dump-dom", page], tmp_path / "p1")
+    status = re.search(r'<div id="foresight-status"[^>]*>([^<]*)</div>', dom.stdout)
+    assert status, dom.stderr[-2000:]
+    tag = status.group(0)
+    assert status.group(1) == "ok", tag
+    n_images = int(re.search(r'data-images="(\d+)"', tag).group(1))
+    assert n_images >= 2 and re.search(r'data-decoded="(\d+)"', tag).group(1) == str(n_images)
+    assert int(re.search(r'data-flag-rows="(\d+)"', tag).group(1)) > 0
+    console = [line for line in dom.stderr.splitlines() if "CONSOLE" in line or "Uncaught" in line
+               or "Content Security Policy" in line]
+    assert not console, console
+    artifacts = ROOT / "artifacts"
+    artifacts.mkdir(exist_ok=True)
+    shot = artifacts / "report_weekly.png"
+    _chromium([f"--screenshot={shot}", "--window-size=1000,2600", "--hide-scrollbars", page], tmp_path / "p2")
+    from matplotlib import image as mpimg
+
+    pixels = mpimg.imread(shot)
+    assert pixels.shape[0] >= 2000 and float(pixels[..., :3].std()) > 0.05
