@@ -115,3 +115,13 @@ def test_summarize_panel_counts():
     c = _cases(["2024-01-03", "2024-01-17"], ["A", "B"], ["x", "x"])
     s = summarize_panel(to_panel(c, as_of="2024-01-22"))
     assert s.loc[0, "cases"] == 2 and s.loc[0, "series"] == 2
+
+
+def test_public_api_resolves_every_name():
+    import foresight as fs
+
+    for name in fs.__all__:
+        assert getattr(fs, name) is not None, name
+    assert fs.to_panel is to_panel
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        fs.nope  # noqa: B018

@@ -5,49 +5,92 @@ The public API, re-exported here::
     import foresight as fs
     res = fs.read_cases("export.csv", mapping="mapping.toml")   # cases + rejects, nothing lost
     panel = fs.to_panel(res.cases, freq="W")                    # area, category, ds, y
+    fc = fs.forecast(panel, 13)                                 # mean, p10, p50, p90 per series
+    fl = fs.flags(panel, panel.attrs["as_of"])                  # ranked, explained flags
+
+Names load on first use (PEP 562), so ``import foresight`` and the command line start quickly.
 """
 
 from __future__ import annotations
 
-from foresight.areas import AreaTree, load_areas
-from foresight.calendar import CalendarWarning, days, period_features, period_start, spring_festival
-from foresight.categories import Taxonomy, load_categories
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from foresight.errors import CalendarError, ConfigError, DataError, ForesightError, ModelError
-from foresight.ingest import ColumnMapping, IngestResult, load_mapping, read_cases
-from foresight.panel import ALL, rollup, summarize_panel, to_panel
-from foresight.store import CaseStore
-from foresight.synth import District, generate_district, write_district
-from foresight.validation import check_panel
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "ALL",
-    "AreaTree",
-    "CalendarError",
-    "CaseStore",
-    "CalendarWarning",
-    "ColumnMapping",
-    "ConfigError",
-    "District",
-    "DataError",
-    "ForesightError",
-    "IngestResult",
-    "ModelError",
-    "Taxonomy",
-    "__version__",
-    "check_panel",
-    "days",
-    "generate_district",
-    "load_areas",
-    "load_categories",
-    "load_mapping",
-    "period_features",
-    "period_start",
-    "read_cases",
-    "rollup",
-    "spring_festival",
-    "summarize_panel",
-    "to_panel",
-    "write_district",
-]
+# public name -> module that defines it
+_LAZY: dict[str, str] = {
+    "AreaTree": "foresight.areas",
+    "load_areas": "foresight.areas",
+    "CalendarWarning": "foresight.calendar",
+    "days": "foresight.calendar",
+    "period_features": "foresight.calendar",
+    "period_start": "foresight.calendar",
+    "spring_festival": "foresight.calendar",
+    "Taxonomy": "foresight.categories",
+    "load_categories": "foresight.categories",
+    "Backtest": "foresight.evaluation",
+    "backtest": "foresight.evaluation",
+    "forecast": "foresight.forecast",
+    "forecast_components": "foresight.forecast",
+    "forecast_hierarchy": "foresight.forecast",
+    "plot_components": "foresight.forecast",
+    "ColumnMapping": "foresight.ingest",
+    "IngestResult": "foresight.ingest",
+    "load_mapping": "foresight.ingest",
+    "read_cases": "foresight.ingest",
+    "ALL": "foresight.panel",
+    "rollup": "foresight.panel",
+    "summarize_panel": "foresight.panel",
+    "to_panel": "foresight.panel",
+    "CaseStore": "foresight.store",
+    "District": "foresight.synth",
+    "generate_district": "foresight.synth",
+    "write_district": "foresight.synth",
+    "check_panel": "foresight.validation",
+    "evaluate_campaign": "foresight.warning",
+    "flags": "foresight.warning",
+    "plan_outreach": "foresight.warning",
+    "plot_seasons": "foresight.warning",
+    "plot_wave_calendar": "foresight.warning",
+    "seasonal_profile": "foresight.warning",
+    "surges": "foresight.warning",
+    "waves": "foresight.warning",
+}
+
+__all__ = sorted(
+    [*_LAZY, "CalendarError", "ConfigError", "DataError", "ForesightError", "ModelError",
+     "__version__"]
+)
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'foresight' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
+    from foresight.areas import AreaTree, load_areas
+    from foresight.calendar import (CalendarWarning, days, period_features, period_start,
+                                    spring_festival)
+    from foresight.categories import Taxonomy, load_categories
+    from foresight.evaluation import Backtest, backtest
+    from foresight.forecast import (forecast, forecast_components, forecast_hierarchy,
+                                    plot_components)
+    from foresight.ingest import ColumnMapping, IngestResult, load_mapping, read_cases
+    from foresight.panel import ALL, rollup, summarize_panel, to_panel
+    from foresight.store import CaseStore
+    from foresight.synth import District, generate_district, write_district
+    from foresight.validation import check_panel
+    from foresight.warning import (evaluate_campaign, flags, plan_outreach, plot_seasons,
+                                   plot_wave_calendar, seasonal_profile, surges, waves)
