@@ -25,6 +25,8 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
     ...     _ = tmp.write_text("hello")
     >>> out.read_text()
     'hello'
+    >>> oct(out.stat().st_mode & 0o777) == oct(0o666 & ~_current_umask())
+    True
     """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -33,10 +35,18 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
     tmp = Path(tmp_name)
     try:
         yield tmp
+        if tmp.exists():  # mkstemp makes 0600 files: give the result the mode a plain open() would
+            os.chmod(tmp, 0o666 & ~_current_umask())
         os.replace(tmp, target)
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+def _current_umask() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return umask
 
 
 def atomic_write(target: str | os.PathLike[str], writer: Callable[[Path], object]) -> Path:
