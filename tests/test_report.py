@@ -1,5 +1,6 @@
-"""The report's pure layer: count suppression, the outreach plan, the back-check of earlier flags,
-charts with Chinese labels, extra config keys and safe HTML rendering."""
+"""The report's pure layer: count suppression (tables, reasons, forecasts.parquet), the back-check of
+earlier flags, charts with Chinese labels, the calendar/level/back-check config keys, failing steps and
+safe HTML rendering."""
 
 from __future__ import annotations
 
@@ -11,13 +12,13 @@ import pandas as pd
 import pytest
 
 from foresight.errors import ConfigError
-from foresight.report import _flags
-from foresight.report.build import ReportResult
+from foresight.report import ReportConfig, ReportResult, flags_table, load_config
+from foresight.report._backcheck import backcheck
 from foresight.report.charts import total_chart, trend_chart, wave_calendar_chart
 from foresight.report.config import report_config_from_dict
 from foresight.report.fonts import cjk_font, use_cjk_font
-from foresight.report.render import display_count, render_html, suppress_counts
-from foresight.report.settings import ReportSettings, load_config
+from foresight.report.outputs import suppress_forecasts
+from foresight.report.render import display_count, render_html, suppress_counts, suppress_text
 
 
 def test_small_counts_are_hidden_below_k_only():
@@ -35,20 +36,6 @@ def _flags_frame(kinds, starts):
                          "window_end": pd.to_datetime(starts) + pd.Timedelta(weeks=4)})
 
 
-def test_plan_respects_capacity_and_visits_before_the_window():
-    as_of = pd.Timestamp("2025-03-03")
-    flags = _flags_frame(["surge", "wave", "wave", "wave", "wave", "wave"],
-                         ["2025-03-03", "2025-04-14", "2025-04-14", "2025-04-14", "2025-04-14", "2025-03-10"])
-    plan = _flags.provisional_plan(flags, as_of=as_of, freq="W", teams=["x", "y"], capacity_per_week=1)
-    assert len(plan) == len(flags), "eight weeks of two slots hold six visits"
-    assert plan.groupby("week").size().max() <= 2
-    assert not plan.duplicated(["week", "team"]).any(), "a team is not in two places in one week"
-    assert plan.loc[plan["kind"] == "surge", "week"].tolist() == [as_of], "a surge is visited now"
-    assert (plan["week"] < plan["window_start"]).sum() >= 4, "wave visits come before the wave"
-    none = _flags.provisional_plan(flags, as_of=as_of, freq="W", teams=2, capacity_per_week=0)
-    assert none.empty
-
-
 def test_backcheck_tells_flags_that_came_true_from_those_that_did_not():
     ds = pd.date_range("2023-01-02", "2025-03-24", freq="W-MON")
     prev, now = pd.Timestamp("2025-03-03"), pd.Timestamp("2025-03-31")
@@ -62,7 +49,7 @@ def test_backcheck_tells_flags_that_came_true_from_those_that_did_not():
                           "window_end": pd.to_datetime(["2025-04-28", "2025-04-28", "2025-06-30"])})
     fc = pd.DataFrame({"area": "rose", "category": "c", "ds": pd.date_range(prev, periods=4, freq="W-MON"),
                        "mean": 10.0, "p10": 8, "p50": 10, "p90": 13})
-    out, summary = _flags.backcheck(panel, flags, fc, prev_as_of=prev, as_of=now, freq="W")
+    out, summary = backcheck(panel, flags, fc, prev_as_of=prev, as_of=now, freq="W")
     assert out.set_index("area")["outcome"].to_dict() == {"rose": "rose", "flat": "flat", "later": "pending"}
     assert out.set_index("area").loc["rose", "actual"] == 48
     assert out.set_index("area").loc["flat", "actual"] == 9, "only the weeks inside the window count"
@@ -118,17 +105,56 @@ def test_charts_are_pngs_with_content():
         assert pixels.shape[0] > 100 and pixels[..., :3].std() > 0.02
 
 
-def test_extra_keys_country_level_and_backcheck(tmp_path):
+def test_calendar_level_and_backcheck_keys_live_in_the_one_config(tmp_path):
     path = tmp_path / "nyc.toml"
-    path.write_text('store = "s.duckdb"\ncountry = "us"\nsubdiv = "NY"\nlevel = "town"\nbackcheck = 0\n')
-    cfg, extra = load_config(path, check_files=False)
-    assert extra == ReportSettings(country="US", subdiv="NY", level="town", backcheck=0)
+    path.write_text('store = "s.duckdb"\ncountry = "us"\nsubdiv = "ny"\nlevel = "town"\nbackcheck = 0\n')
+    cfg = load_config(path, check_files=False)
+    assert isinstance(cfg, ReportConfig)
+    assert (cfg.country, cfg.subdiv, cfg.level, cfg.backcheck, cfg.backcheck_periods) == ("US", "NY", "town", 0, 0)
     assert cfg.store == tmp_path / "s.duckdb"
-    for line, key in (('country = "China"', "country"), ('level = "street"', "level"),
-                      ("backcheck = -1", "backcheck"), ("horizn = 3", "horizon")):
+    assert cfg.to_dict()["country"] == "US" and cfg.to_dict()["level"] == "town"
+    default = load_config(path.with_name("d.toml"), check_files=False) if path.with_name("d.toml").write_text(
+        'store = "s.duckdb"\nfreq = "M"\nas_of = 2026-11-01\n') else None
+    assert (default.country, default.subdiv, default.level, default.backcheck_periods) == ("CN", None, None, 3)
+    for line, needles in (('country = "China"', ["country = 'China'", '"CN"', '"US"']),
+                          ('country = "US"\nsubdiv = "XX"', ["subdiv = 'XX'", '"NY"', '"CA"']),
+                          ('subdiv = "NY"', ["subdiv = 'NY'", '"CN"', "drop subdiv"]),
+                          ('level = "street"', ["level = 'street'", '"district", "town", "community", "grid"']),
+                          ("backcheck = -1", ["backcheck = -1", "from 0 to 52"]),
+                          ('backcheck = "4"', ["backcheck = '4'"]),
+                          ("horizn = 3", ["horizn", "did you mean 'horizon'"])):
         path.write_text(f'store = "s.duckdb"\n{line}\n')
-        with pytest.raises(ConfigError, match=key):
+        with pytest.raises(ConfigError) as err:
             load_config(path, check_files=False)
+        for needle in needles:
+            assert needle in str(err.value), (line, str(err.value))
+
+
+def test_counts_in_reasons_are_hidden_but_dates_weeks_and_years_are_kept():
+    en = ("School enrolment wave expected from 2026-12-07: 7 cases in the next 13 weeks (80%: 3-12) "
+          "against 2 normally; the last 3 years peaked at 1-4 cases a week; now 1 a week.")
+    assert suppress_text(en, 5) == (
+        "School enrolment wave expected from 2026-12-07: 7 cases in the next 13 weeks (80%: <5-12) "
+        "against <5 normally; the last 3 years peaked at <5-<5 cases a week; now <5 a week.")
+    zh = "欠薪异常上升：2026-11-09起2周共4件，按往年同期应约1件（报警线每周3件）。"
+    assert suppress_text(zh, 5) == "欠薪异常上升：2026-11-09起2周共<5件，按往年同期应约<5件（报警线每周<5件）。"
+    assert suppress_text(zh, 0) == zh and suppress_text(zh, 1) == zh
+
+
+def test_forecasts_parquet_hides_values_below_k_and_marks_the_rows():
+    fc = pd.DataFrame({"area": ["A", "B", "C"], "category": "c", "ds": pd.Timestamp("2025-03-03"),
+                       "mean": [0.0, 4.9, 30.2], "p10": [0, 1, 22], "p50": [0, 5, 30], "p90": [1, 9, 39],
+                       "model": "m", "note": ""})
+    out = suppress_forecasts(fc, 5)
+    counts = out[["mean", "p10", "p50", "p90"]].to_numpy()
+    shown = counts[~np.isnan(counts)]
+    assert not ((shown > 0) & (shown < 5)).any(), "no count strictly between 0 and k is left"
+    assert out["suppressed"].tolist() == [True, True, False]
+    assert out.loc[0, ["mean", "p10", "p50"]].tolist() == [0, 0, 0], "zero is shown, as in the tables"
+    assert out.loc[1, "p50"] == 5 and np.isnan(out.loc[1, "mean"])
+    assert out.loc[2, ["mean", "p90"]].tolist() == [30.2, 39]
+    assert out[["area", "ds", "model"]].equals(fc[["area", "ds", "model"]])
+    assert suppress_forecasts(fc, 0) is fc
 
 
 def _result(**over) -> ReportResult:
@@ -136,7 +162,7 @@ def _result(**over) -> ReportResult:
                                    "capacity_per_week": 1, "suppress_below": 5}, check_files=False, base_dir="/")
     flags = _flags_frame(["wave"], ["2025-03-10"]).assign(expected=3.0, baseline=1.0, score=2.0,
                                                           reason="<script>alert(1)</script> 上升")
-    base = dict(config=cfg, settings=ReportSettings(), as_of=pd.Timestamp("2025-03-03"), prev_as_of=None,
+    base = dict(config=cfg, as_of=pd.Timestamp("2025-03-03"), prev_as_of=None,
                 forecasts=pd.DataFrame(), flags=flags, plan=pd.DataFrame(), risk=pd.DataFrame(
                     {"area": ["A0"], "recent": [2], "forecast": [3.0], "n_flags": [1], "risk_score": [2.0],
                      "change": [0.5]}),
@@ -153,7 +179,19 @@ def test_html_escapes_text_marks_missing_sections_and_hides_small_counts():
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "<b>村</b>" not in html and "&lt;b&gt;村&lt;/b&gt;" in html
     assert "本节暂不可用: DataError: no periods" in html
+    assert "步骤 surges 出错，本报告缺少这一部分: DataError: no periods" in html, "the failure shows at the top"
     assert "&lt;5" in html and ">3<" not in html, "3 expected cases show as <5"
     assert "少于 5 件的数字显示为" in html
     fragment = _result()._repr_html_()
     assert "<html" not in fragment and "重点预警" in fragment
+
+
+def test_flags_table_hides_small_counts_in_columns_and_reason():
+    flags = _flags_frame(["wave", "surge"], ["2025-03-10", "2025-03-03"]).assign(
+        expected=[3.0, 40.0], baseline=[1.0, 12.0], score=[2.0, 28.0],
+        reason=["3 cases in the next 4 weeks against 1 normally", "40 cases in 2 week(s) against 12 expected"])
+    table = flags_table(_result(flags=flags))
+    assert table["expected"].tolist() == ["<5", "40"] and table["baseline"].tolist() == ["<5", "12"]
+    assert table["reason"].tolist() == ["<5 cases in the next 4 weeks against <5 normally",
+                                        "40 cases in 2 week(s) against 12 expected"]
+    assert table["area_name"].tolist() == ["<b>村</b>", ""] and table.columns[-1] == "reason"

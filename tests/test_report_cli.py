@@ -86,6 +86,11 @@ def test_run_json_records_inputs_counts_versions_and_timings(centre):
     assert run["rows"]["cases"] == total["accepted"] and run["rows"]["rejected"] == total["rejected"]
     assert {"read", "panel", "forecast", "waves", "surges", "flags", "charts", "write"} <= set(run["timings_s"])
     assert run["versions"]["pandas"] == pd.__version__
+    # every step ran on the sample district: a bug in waves, surges, flags, plan or the back-check
+    # would show here (and make the command exit 1) instead of a quiet "not available" in the page
+    assert run["notes"] == {}, run["notes"]
+    assert {"waves", "surges", "flags", "plan", "backcheck"} <= set(run["timings_s"])
+    assert run["rows"]["plan_rows"] > 0 and run["backcheck_as_of"] == "2025-06-02"
     for name, digest in run["outputs"].items():
         assert hashlib.sha256((centre["out"] / name).read_bytes()).hexdigest() == digest
 
@@ -192,12 +197,49 @@ def test_monthly_english_report_suppresses_small_counts(centre, tmp_path):
     html = (out / "report.html").read_text(encoding="utf-8")
     assert "monthly review" in html and "&lt;5" in html
     flags = pd.read_csv(out / "flags.csv", dtype=str)
-    for col in ("expected", "baseline"):
-        values = flags[col].dropna()
-        small = values[values != "<5"].astype(float)
-        assert (small.round() >= 5).all(), f"{col} shows a count below 5: {small.tolist()}"
+    sheets = pd.read_excel(out / "flags.xlsx", sheet_name=None, dtype=str)
+    tables = {"flags.csv": flags, **{f"flags.xlsx:{name}": frame for name, frame in sheets.items()}}
+    checked = 0
+    for where, table in tables.items():
+        for col in ("expected", "lower", "upper", "baseline", "excess", "y", "threshold", "actual", "usual",
+                    "recent", "forecast", "prevented"):
+            if col not in table:
+                continue
+            values = table[col].dropna()
+            small = values[values != "<5"].astype(float)
+            assert not ((small > 0) & (small.round() < 5)).any(), f"{where} {col} shows a count below 5"
+            checked += 1
+        for reason in table.get("reason", pd.Series(dtype=str)).dropna():
+            counts = re.findall(r"(?<![\d.%:-])(\d+(?:\.\d+)?)(?= cases| normally| expected| a month)", reason)
+            assert all(float(c) >= 5 or float(c) == 0 for c in counts), f"{where}: {reason}"
+    assert checked >= 8, "flags, plan, risk, surges and backcheck counts were checked"
     fc = pd.read_parquet(out / "forecasts.parquet")
     assert fc["ds"].min() == pd.Timestamp("2025-06-01") and fc["ds"].nunique() == 4
+    counts = fc[["mean", "p10", "p50", "p90"]].to_numpy(dtype=float)
+    assert not ((counts > 0) & (counts < 5)).any(), "forecasts.parquet shows a count below 5"
+    assert fc["suppressed"].dtype == bool and fc["suppressed"].any(), "the small towns' forecasts are hidden"
+    assert np.isnan(counts[fc["suppressed"].to_numpy()]).any(axis=1).all()
+
+
+def test_a_failing_step_still_writes_the_report_warns_and_exits_1(centre, tmp_path, monkeypatch):
+    import foresight.warning
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("surge detector broke")
+
+    monkeypatch.setattr(foresight.warning, "surges", broken)
+    text = (CONFIG.replace('out_dir = "reports"', f'out_dir = "{tmp_path / "out"}"') + "backcheck = 0\n")
+    (centre["folder"] / "failing.toml").write_text(text, encoding="utf-8")
+    res = _run("--config", str(centre["folder"] / "failing.toml"))
+    assert res.exit_code == 1, res.output
+    assert "surges" in res.stderr and "RuntimeError: surge detector broke" in res.stderr
+    out = tmp_path / "out" / "weekly-2025-06-30"
+    assert {p.name for p in out.iterdir()} == FILES, "the centre still gets the rest of the report"
+    run = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert run["notes"] == {"surges": "RuntimeError: surge detector broke"}
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "surge detector broke" in html and "重点预警" in html
+    assert len(pd.read_csv(out / "flags.csv", encoding="utf-8-sig")) > 0, "the other steps still ran"
 
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -18,7 +18,8 @@ from foresight.cli._app import EXIT_DATA, app
 def report_command(
     config: Annotated[Path, typer.Option(
         "--config", help="Report config TOML (cases, store, mapping, areas, categories, as_of, horizon, freq, "
-                         "teams, capacity_per_week, language, out_dir, suppress_below, seed, country, level). "
+                         "teams, capacity_per_week, language, out_dir, suppress_below, seed, country, subdiv, level, "
+                         "backcheck). "
                          "Relative paths start at the config's folder.", show_default=False)],
     as_of: Annotated[str | None, typer.Option(
         "--as-of", help="Override the config's as_of (YYYY-MM-DD: a Monday for weekly, the 1st for monthly).",
@@ -32,17 +33,20 @@ def report_command(
     """Run store -> panel -> forecast -> waves, surges, flags -> outreach plan -> report.
 
     Writes report.html (self-contained), flags.xlsx, flags.csv, forecasts.parquet and run.json into
-    OUT_DIR/weekly-YYYY-MM-DD (monthly-YYYY-MM), never overwriting an earlier report. Exit code 0 on
-    success, 1 on a data problem, 2 on a config or usage error. Example:
+    OUT_DIR/weekly-YYYY-MM-DD (monthly-YYYY-MM), never overwriting an earlier report.
+
+    Exit code 0 when every step ran; 1 on a data problem, or when a step (waves, surges, flags, plan,
+    back-check) failed: the report is still written without that part, the step and its error are
+    printed as a warning and kept in run.json "notes"; 2 on a config or usage error. Example:
 
     foresight report --config data/samples/weekly.toml
     """
-    from foresight.report import build_report, load_config
+    from foresight.report import ReportStepWarning, build_report, load_config
     from foresight.report.outputs import write_outputs
 
     t0 = time.perf_counter()
     with c.exit_codes():
-        cfg, settings = load_config(config)
+        cfg = load_config(config)
         changes: dict = {}
         if as_of is not None:
             changes["as_of"] = c.parse_as_of(as_of, freq=cfg.freq)
@@ -56,14 +60,20 @@ def report_command(
             cfg = dataclasses.replace(cfg, **changes)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            result = build_report(cfg, settings, progress=progress)
-        for w in caught:
-            if issubclass(w.category, (UserWarning,)) and "RuntimeWarning" not in w.category.__name__:
+            result = build_report(cfg, progress=progress)
+        for w in caught:  # step failures are printed below, once each
+            if issubclass(w.category, UserWarning) and not issubclass(w.category, ReportStepWarning):
                 typer.echo(f"warning: {w.message}", err=True)
         try:
             folder = write_outputs(result)
         except OSError as exc:
             c.fail(f"cannot write the report under {cfg.out_dir}: {exc}", EXIT_DATA)
     typer.echo(f"{result!r}", err=True)
+    for step, error in result.notes.items():
+        typer.echo(f"warning: report step {step!r} failed and is missing from the report: {error}", err=True)
     typer.echo(f"report written to {folder} in {time.perf_counter() - t0:.1f} s", err=True)
     typer.echo(str(folder / "report.html"))
+    if result.notes:
+        typer.echo(f"error: {len(result.notes)} step(s) failed ({', '.join(result.notes)}); the report is "
+                   "incomplete: see the warnings above and run.json \"notes\"", err=True)
+        raise typer.Exit(EXIT_DATA)

@@ -17,17 +17,25 @@ import numpy as np
 import pandas as pd
 
 from foresight.errors import ConfigError, DataError
-from foresight.report import _flags, charts
+from foresight.report import charts
+from foresight.report._backcheck import backcheck
 from foresight.report._text import labels
 from foresight.report.config import ReportConfig
-from foresight.report.settings import ReportSettings
 
-__all__ = ["ReportResult", "build_report"]
+__all__ = ["ReportResult", "ReportStepWarning", "build_report"]
 
 T = TypeVar("T")
 QUANTILES = (0.1, 0.5, 0.9)
 _VERSIONS = ("foresight", "pandas", "numpy", "scipy", "statsmodels", "matplotlib", "jinja2", "duckdb",
              "openpyxl", "pyarrow", "chinesecalendar", "holidays")
+
+
+class ReportStepWarning(UserWarning):
+    """A step of the report (waves, surges, flags, plan, back-check) failed; the report was written without it.
+
+    The step and the error are in the message and in :attr:`ReportResult.notes`; ``foresight report``
+    prints it and exits with code 1.
+    """
 
 
 @dataclass(eq=False)
@@ -37,8 +45,8 @@ class ReportResult:
 
     Attributes
     ----------
-    config, settings : ReportConfig, ReportSettings
-        What was asked.
+    config : ReportConfig
+        What was asked (calendar, area level and back-check included).
     as_of : pandas.Timestamp
         First forecast period; the data end just before it.
     prev_as_of : pandas.Timestamp or None
@@ -46,22 +54,43 @@ class ReportResult:
     forecasts : DataFrame
         ``area, category, ds, mean, p10, p50, p90, model, note`` for every series.
     flags, plan, risk, waves, surges, backcheck : DataFrame
-        The report's tables (``flags`` ranked, with ``reason``); empty frames when a step was
-        not available (see ``notes``).
+        The report's tables (``flags`` ranked, with ``reason``); empty frames when a step failed
+        (see ``notes``) or was not asked for (no teams: no plan; ``backcheck = 0``).
+    backcheck_summary : dict
+        Hit rate, rise rate of unflagged series, interval coverage and WAPE of the back-check.
     rejects : DataFrame
         Rejected rows counted by ``source, column, reason`` (no row values).
     reads : DataFrame
         Rows ``read, accepted, rejected`` per source and in total.
+    names : dict of str to dict
+        Display names: ``area``, ``category``, ``theme`` and ``department`` by code.
     charts : dict of str to bytes
         PNG images by name.
     notes : dict of str to str
-        Sections that are not available, with why.
+        Steps that failed, with the error (empty when every step ran). A report with notes is
+        incomplete: ``foresight report`` exits with code 1.
     run : dict
-        Inputs with sha256, row counts, versions, timings per step, as_of and seed (``run.json``).
+        Inputs with sha256, row counts, versions, timings per step, as_of, seed and ``notes``
+        (``run.json``).
+    info : dict of str to str
+        Remarks that are not failures: the data end early, no CJK font, outreach not configured.
+    extra : dict
+        ``category_forecasts`` and ``total_forecast`` (district-wide forecasts for the charts).
+
+    Examples
+    --------
+    ``build_report`` makes one; a bare one by hand:
+
+    >>> none = pd.DataFrame()
+    >>> res = ReportResult(config=ReportConfig(store=Path("cases.duckdb")), as_of=pd.Timestamp("2026-11-23"),
+    ...     prev_as_of=None, forecasts=none, flags=none, plan=none, risk=none, waves=none, surges=none,
+    ...     backcheck=none, backcheck_summary={}, rejects=none, reads=none, names={}, charts={}, notes={},
+    ...     run={})
+    >>> res
+    ReportResult(as_of=2026-11-23, freq='W', 0 flags, 0 planned visits, 0 surges, 0 waves)
     """
 
     config: ReportConfig
-    settings: ReportSettings
     as_of: pd.Timestamp
     prev_as_of: pd.Timestamp | None
     forecasts: pd.DataFrame
@@ -78,7 +107,7 @@ class ReportResult:
     charts: dict[str, bytes]
     notes: dict[str, str]
     run: dict[str, Any]
-    provisional_flags: bool = False
+    info: dict[str, str] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __repr__(self) -> str:
@@ -128,7 +157,7 @@ def _names(config: ReportConfig, language: str) -> dict[str, dict[str, str]]:
 
 
 class _Steps:
-    """Runs named steps with timing, a tqdm bar and graceful degradation of optional sections."""
+    """Runs named steps with timing and a tqdm bar; a failing optional step is recorded, warned and skipped."""
 
     def __init__(self, names: list[str], progress: bool) -> None:
         from tqdm.auto import tqdm
@@ -142,12 +171,12 @@ class _Steps:
         t0 = time.perf_counter()
         try:
             return func()
-        except Exception as exc:  # an optional section must not sink the weekly report
+        except Exception as exc:  # an optional step must not sink the weekly report, nor fail silently
             if not optional:
                 raise
             self.notes[name] = f"{type(exc).__name__}: {exc}"
-            warnings.warn(f"report section {name!r} is not available: {type(exc).__name__}: {exc}",
-                          stacklevel=3)
+            warnings.warn(f"report step {name!r} failed and is left out of the report: "
+                          f"{type(exc).__name__}: {exc}", ReportStepWarning, stacklevel=3)
             return default
         finally:
             self.timings[name] = round(self.timings.get(name, 0.0) + time.perf_counter() - t0, 3)
@@ -200,45 +229,37 @@ def _default_as_of(cases: pd.DataFrame, freq: str) -> pd.Timestamp:
     return last.replace(day=1) if freq == "M" else last - pd.Timedelta(days=int(last.dayofweek))
 
 
-def _flags_step(panel, fc, *, as_of, config, settings, waves, surges, cases, names):
-    """The warning module's flags when present, else the provisional ones; returns (flags, provisional)."""
-    try:
-        from foresight.warning.flags import flags as flags_fn
-    except ImportError:
-        flags_fn = None
-    if flags_fn is not None:
-        taxonomy = (pd.read_csv(config.categories, dtype=str, keep_default_na=False)
-                    if config.categories is not None else None)
-        if cases is not None and settings.level is not None and config.areas is not None:
-            from foresight.areas import load_areas
+def _cases_at_level(cases: pd.DataFrame, config: ReportConfig) -> pd.DataFrame:
+    """The cases with ``area`` moved up to ``config.level`` (areas without an ancestor there keep theirs)."""
+    if config.level is None or config.areas is None:
+        return cases
+    from foresight.areas import load_areas
 
-            up = load_areas(config.areas).ancestor(cases["area"], settings.level)
-            cases = cases.assign(area=up.where(up.notna(), cases["area"].reset_index(drop=True)).to_numpy())
-        out = flags_fn(panel, as_of, config.horizon, categories=taxonomy, cases=cases, forecasts=fc,
-                       language=config.language, freq=config.freq, country=settings.country, seed=config.seed)
-        out = out.rename(columns={"start": "window_start", "end": "window_end"})
-        return out, False
-    out = _flags.provisional_flags(panel, fc, as_of=as_of, freq=config.freq, waves=waves, surges=surges,
-                                   language=config.language)
-    return out, True
+    up = load_areas(config.areas).ancestor(cases["area"], config.level)
+    area = up.where(up.notna(), cases["area"].reset_index(drop=True)).to_numpy()
+    return cases.assign(area=area)
 
 
-def _plan_step(flags, *, as_of, config):
-    if config.teams is None or config.capacity_per_week is None:
-        raise NotImplementedError("set 'teams' and 'capacity_per_week' in the config to plan outreach")
-    try:
-        from foresight.warning import plan_outreach
-    except ImportError:
-        plan_outreach = None
-    if plan_outreach is not None:
-        start = as_of + pd.Timedelta(days=(7 - as_of.dayofweek) % 7)  # a Monday (monthly as_of may not be)
-        weeks = config.horizon if config.freq == "W" else min(26, int(np.ceil(config.horizon * 4.35)))
-        fl = flags.rename(columns={"window_start": "start", "window_end": "end"})
-        return plan_outreach(fl, teams=config.teams, capacity_per_week=max(1, int(round(config.capacity_per_week))),
-                             start=start, weeks=weeks)
-    teams = list(config.teams) if isinstance(config.teams, tuple) else int(config.teams)
-    return _flags.provisional_plan(flags, as_of=as_of, freq=config.freq, teams=teams,
-                                   capacity_per_week=int(round(config.capacity_per_week)))
+def _flags_step(panel: pd.DataFrame, fc: pd.DataFrame, *, as_of: pd.Timestamp, config: ReportConfig,
+                taxonomy: pd.DataFrame | None, cases: pd.DataFrame) -> pd.DataFrame:
+    """:func:`foresight.warning.flags` on the report's panel and forecasts (window as ``window_start/end``)."""
+    from foresight.warning import flags
+
+    out = flags(panel, as_of, config.horizon, categories=taxonomy, cases=cases, forecasts=fc,
+                language=config.language, freq=config.freq, country=config.country, subdiv=config.subdiv,
+                seed=config.seed)
+    return out.rename(columns={"start": "window_start", "end": "window_end"})
+
+
+def _plan_step(flags: pd.DataFrame, *, as_of: pd.Timestamp, config: ReportConfig) -> pd.DataFrame:
+    """:func:`foresight.warning.plan_outreach` over the horizon, from the Monday on or after ``as_of``."""
+    from foresight.warning import plan_outreach
+
+    start = as_of + pd.Timedelta(days=(7 - as_of.dayofweek) % 7)  # a Monday (monthly as_of may not be)
+    weeks = config.horizon if config.freq == "W" else min(26, int(np.ceil(config.horizon * 4.35)))
+    fl = flags.rename(columns={"window_start": "start", "window_end": "end"})
+    return plan_outreach(fl, teams=config.teams, capacity_per_week=max(1, int(round(config.capacity_per_week))),
+                         start=start, weeks=weeks)
 
 
 def _risk(panel: pd.DataFrame, fc: pd.DataFrame, flags: pd.DataFrame, *, as_of: pd.Timestamp,
@@ -263,17 +284,19 @@ def _risk(panel: pd.DataFrame, fc: pd.DataFrame, flags: pd.DataFrame, *, as_of: 
     return out.sort_values(["risk_score", "forecast"], ascending=False, ignore_index=True)
 
 
-def build_report(config: ReportConfig, settings: ReportSettings | None = None, *, cases: pd.DataFrame | None = None,
+def build_report(config: ReportConfig, *, cases: pd.DataFrame | None = None,
                  progress: bool = False) -> ReportResult:
     """Run the whole weekly (or monthly) analysis and collect what the report shows.
+
+    A failing waves, surges, flags, plan or back-check step does not stop the report: the step is left
+    out, a :class:`ReportStepWarning` is issued and the error is kept in ``ReportResult.notes`` (and in
+    ``run.json``). Reading, the panel, the forecasts and the charts must succeed.
 
     Parameters
     ----------
     config : ReportConfig
-        From :func:`foresight.report.load_config` (or ``report_config_from_dict``).
-    settings : ReportSettings, optional
-        Calendar (``country``, ``subdiv``), area ``level`` and back-check; defaults: China, areas as
-        recorded, 4 weeks (3 months) back.
+        From :func:`foresight.report.load_config` (or ``report_config_from_dict``): inputs, horizon,
+        calendar (``country``, ``subdiv``), area ``level``, teams and back-check.
     cases : DataFrame, optional
         Canonical cases to use instead of reading ``config.cases``/``config.store`` (for notebooks).
     progress : bool, default False
@@ -290,32 +313,38 @@ def build_report(config: ReportConfig, settings: ReportSettings | None = None, *
     ConfigError
         A setting does not fit the data (e.g. ``level`` without an area table).
 
+    Warns
+    -----
+    ReportStepWarning
+        A step failed and is left out of the report.
+
     Examples
     --------
-    >>> import tempfile, pathlib
+    >>> import tempfile
     >>> from foresight.synth import generate_district
     >>> from foresight.report.config import report_config_from_dict
     >>> d = generate_district(seed=3, start="2022-01-03", end="2024-06-30", scale=0.05)
     >>> cfg = report_config_from_dict({"store": "unused.duckdb", "as_of": "2024-07-01", "horizon": 4,
-    ...                                "teams": 2, "capacity_per_week": 1}, check_files=False,
-    ...                               base_dir=tempfile.mkdtemp())
-    >>> res = build_report(cfg, ReportSettings(backcheck=0), cases=d.cases)
-    >>> res.as_of.date().isoformat(), res.forecasts["ds"].min().date().isoformat()
-    ('2024-07-01', '2024-07-01')
+    ...                                "teams": 2, "capacity_per_week": 1, "backcheck": 0},
+    ...                               check_files=False, base_dir=tempfile.mkdtemp())
+    >>> res = build_report(cfg, cases=d.cases)
+    >>> res.as_of.date().isoformat(), res.forecasts["ds"].min().date().isoformat(), res.notes
+    ('2024-07-01', '2024-07-01', {})
     """
     from foresight.forecast import forecast
     from foresight.panel import ALL, rollup, to_panel
     from foresight.report.fonts import use_cjk_font
 
-    settings = settings or ReportSettings()
     freq, lang = config.freq, config.language
     labels(lang)
-    if settings.level is not None and config.areas is None:
-        raise ConfigError(f"level = {settings.level!r} needs the area table: set 'areas' in the config.")
-    back = settings.backcheck if settings.backcheck is not None else (4 if freq == "W" else 3)
+    if config.level is not None and config.areas is None:
+        raise ConfigError(f"level = {config.level!r} needs the area table: set 'areas' in the config.")
+    back = config.backcheck_periods
     t_start = time.perf_counter()
     steps = _Steps(["read", "panel", "forecast", "waves", "surges", "flags", "plan", "backcheck", "charts"],
                    progress)
+    info: dict[str, str] = {}
+    fc_kw = dict(quantiles=QUANTILES, freq=freq, country=config.country, subdiv=config.subdiv, seed=config.seed)
     try:
         if cases is None:
             cases, rejects, reads = steps("read", lambda: _read(config, progress=progress))
@@ -326,32 +355,41 @@ def build_report(config: ReportConfig, settings: ReportSettings | None = None, *
             raise DataError("no case was accepted from the exports; see the rejects (foresight ingest) and "
                             "check the mapping.")
         as_of = pd.Timestamp(config.as_of) if config.as_of is not None else _default_as_of(cases, freq)
-        level_kw = {"level": settings.level, "areas": config.areas} if settings.level else {}
+        level_kw = {"level": config.level, "areas": config.areas} if config.level else {}
         panel = steps("panel", lambda: to_panel(cases, freq=freq, as_of=as_of, **level_kw))
         if panel.empty or not (panel["ds"] < as_of).any():
             raise DataError(f"no case before as_of {as_of.date()}; set as_of later or check the exports' dates.")
-        panel.attrs["country"] = settings.country
+        panel.attrs["country"] = config.country
 
         def run_forecasts(p: pd.DataFrame):
-            kw = dict(quantiles=QUANTILES, freq=freq, country=settings.country, subdiv=settings.subdiv,
-                      seed=config.seed)
-            fc = forecast(p, config.horizon, **kw)
+            fc = forecast(p, config.horizon, **fc_kw)
             cat_p = rollup(p, over=("area",))
             tot_p = rollup(p, over=("area", "category"))
-            return fc, cat_p, forecast(cat_p, config.horizon, **kw), tot_p, forecast(tot_p, config.horizon, **kw)
+            return fc, cat_p, forecast(cat_p, config.horizon, **fc_kw), tot_p, forecast(tot_p, config.horizon, **fc_kw)
 
         fc, cat_p, cat_fc, tot_p, tot_fc = steps("forecast", lambda: run_forecasts(panel))
         names = _names(config, lang)
+        taxonomy = (pd.read_csv(config.categories, dtype=str, keep_default_na=False)
+                    if config.categories is not None else None)
+        level_cases = _cases_at_level(cases, config)
         from foresight import warning
 
-        wv = steps("waves", lambda: warning.waves(panel, freq=freq, as_of=as_of), optional=True)
-        sg = steps("surges", lambda: warning.surges(panel, as_of, freq=freq), optional=True)
-        fl = steps("flags", lambda: _flags_step(panel, fc, as_of=as_of, config=config, settings=settings,
-                                                waves=wv, surges=sg, cases=cases, names=names), optional=True)
-        flags, provisional = fl if fl is not None else (pd.DataFrame(), False)
-        plan = steps("plan", lambda: _plan_step(flags, as_of=as_of, config=config), optional=True)
+        empty = pd.DataFrame()
+        wv = steps("waves", lambda: warning.waves(panel, freq=freq, as_of=as_of), optional=True, default=empty)
+        sg = steps("surges", lambda: warning.surges(panel, as_of, freq=freq), optional=True, default=empty)
+        flags = steps("flags", lambda: _flags_step(panel, fc, as_of=as_of, config=config, taxonomy=taxonomy,
+                                                   cases=level_cases), optional=True, default=empty)
+        if config.teams is None or config.capacity_per_week is None:
+            plan = empty
+            info["plan"] = ("没有安排驻点：在配置中设置 teams 和 capacity_per_week 即可生成驻点计划。" if lang == "zh"
+                            else "outreach is not planned: set 'teams' and 'capacity_per_week' in the config.")
+        elif "flags" in steps.notes:
+            plan = empty  # no flags to plan from: the failure is already noted
+        else:
+            plan = steps("plan", lambda: _plan_step(flags, as_of=as_of, config=config), optional=True,
+                         default=empty)
         prev_as_of = None
-        bc, bc_sum = pd.DataFrame(), {}
+        bc, bc_sum = empty, {}
         if back > 0:
             prev_as_of = as_of - (pd.DateOffset(weeks=back) if freq == "W" else pd.DateOffset(months=back))
 
@@ -359,25 +397,17 @@ def build_report(config: ReportConfig, settings: ReportSettings | None = None, *
                 p0 = panel[panel["ds"] < prev_as_of].reset_index(drop=True)
                 p0.attrs.update(panel.attrs)
                 p0.attrs["as_of"] = prev_as_of
-                fc0 = forecast(p0, config.horizon, quantiles=QUANTILES, freq=freq, country=settings.country,
-                               subdiv=settings.subdiv, seed=config.seed)
-                if provisional:  # the provisional flags need the waves and surges as they were then
-                    w0 = _try(lambda: warning.waves(p0, freq=freq, as_of=prev_as_of))
-                    s0 = _try(lambda: warning.surges(p0, prev_as_of, freq=freq))
-                else:
-                    w0 = s0 = None
-                f0, _ = _flags_step(p0, fc0, as_of=prev_as_of, config=config, settings=settings, waves=w0,
-                                    surges=s0, cases=cases[cases["received"] < prev_as_of], names=names)
-                return _flags.backcheck(panel, f0, fc0, prev_as_of=prev_as_of, as_of=as_of, freq=freq)
+                fc0 = forecast(p0, config.horizon, **fc_kw)
+                f0 = _flags_step(p0, fc0, as_of=prev_as_of, config=config, taxonomy=taxonomy,
+                                 cases=level_cases[level_cases["received"] < prev_as_of])
+                return backcheck(panel, f0, fc0, prev_as_of=prev_as_of, as_of=as_of, freq=freq)
 
-            got = steps("backcheck", run_backcheck, optional=True)
-            if got is not None:
-                bc, bc_sum = got
+            bc, bc_sum = steps("backcheck", run_backcheck, optional=True, default=(empty, {}))
         risk = _risk(panel, fc, flags, as_of=as_of, freq=freq)
         last = pd.Timestamp(cases["received"].max()).normalize()
         gap = (as_of - last).days - 1
         if gap >= (7 if freq == "W" else 31):
-            steps.notes["data_end"] = (
+            info["data_end"] = (
                 f"最后一件的登记日期是 {last.date()}，比 {as_of.date()} 早 {gap} 天：最近的周期可能还没导出，件数偏低。"
                 if lang == "zh" else
                 f"the last case was received on {last.date()}, {gap} days before {as_of.date()}: the latest "
@@ -386,25 +416,23 @@ def build_report(config: ReportConfig, settings: ReportSettings | None = None, *
         def draw():
             font = use_cjk_font()
             if font is None and lang == "zh":
-                steps.notes["font"] = ("没有找到中文字体，图中的中文可能显示为方框。请安装 fonts-wqy-microhei"
-                                       "（sudo apt-get install fonts-wqy-microhei）后重新生成。")
+                info["font"] = ("没有找到中文字体，图中的中文可能显示为方框。请安装 fonts-wqy-microhei"
+                                "（sudo apt-get install fonts-wqy-microhei）后重新生成。")
             cat_names = names["category"]
-            hist_tot = tot_p[["ds", "y"]]
-            out = {"total": charts.total_chart(hist_tot, tot_fc, as_of=as_of, language=lang)}
+            out = {"total": charts.total_chart(tot_p[["ds", "y"]], tot_fc, as_of=as_of, language=lang)}
             recent = cat_p[cat_p["ds"] >= as_of - pd.DateOffset(years=1)]
             vol = recent.groupby("category")["y"].sum().sort_values(ascending=False)
             flagged = list(dict.fromkeys(flags["category"])) if len(flags) and "category" in flags else []
             top = list(dict.fromkeys([*flagged[:3], *vol.index]))[:6]
             out["trends"] = charts.trend_chart(cat_p, cat_fc, categories=top, names=cat_names, as_of=as_of,
                                                language=lang)
-            if wv is not None and len(wv):
+            if len(wv):
                 cats = list(dict.fromkeys(wv.groupby("category").size().sort_values(ascending=False).index))[:10]
                 out["waves"] = charts.wave_calendar_chart(wv, categories=cats, names=cat_names, as_of=as_of,
                                                           freq=freq, language=lang)
             return out, font
 
-        drawn = steps("charts", draw)
-        chart_pngs, font = drawn
+        chart_pngs, font = steps("charts", draw)
     finally:
         steps.close()
     timings = dict(steps.timings, total=round(time.perf_counter() - t_start, 3))
@@ -417,32 +445,23 @@ def build_report(config: ReportConfig, settings: ReportSettings | None = None, *
                                "bytes": Path(p).stat().st_size})
     run = {
         "as_of": as_of.date().isoformat(), "freq": freq, "horizon": config.horizon, "seed": config.seed,
-        "language": lang, "country": settings.country, "subdiv": settings.subdiv, "level": settings.level,
+        "language": lang, "country": config.country, "subdiv": config.subdiv, "level": config.level,
         "backcheck_as_of": prev_as_of.date().isoformat() if prev_as_of is not None else None,
         "config": config.to_dict(), "inputs": inputs,
         "rows": {"reads": reads.to_dict(orient="records"), "cases": int(len(cases)),
                  "rejected": int(len(rejects)), "panel_rows": int(len(panel)),
                  "series": int(panel.groupby(["area", "category"], observed=True).ngroups),
-                 "forecast_rows": int(len(fc)), "flags": int(len(flags)),
-                 "plan_rows": int(len(plan)) if plan is not None else 0},
+                 "forecast_rows": int(len(fc)), "flags": int(len(flags)), "plan_rows": int(len(plan))},
         "versions": _versions(), "timings_s": timings, "font": font,
-        "provisional_flags": provisional, "notes": dict(steps.notes),
+        "notes": dict(steps.notes), "info": dict(info),
         "argv": list(sys.argv[1:]),
     }
     fc_out = fc.assign(ds=pd.to_datetime(fc["ds"]))
     cat_all = cat_fc.assign(area=ALL)
     return ReportResult(
-        config=config, settings=settings, as_of=as_of, prev_as_of=prev_as_of, forecasts=fc_out,
-        flags=flags if flags is not None else pd.DataFrame(), plan=plan if plan is not None else pd.DataFrame(),
-        risk=risk, waves=wv if wv is not None else pd.DataFrame(), surges=sg if sg is not None else pd.DataFrame(),
-        backcheck=bc, backcheck_summary=bc_sum, rejects=_reject_summary(rejects), reads=reads, names=names,
-        charts=chart_pngs, notes=dict(steps.notes), run=run, provisional_flags=provisional,
+        config=config, as_of=as_of, prev_as_of=prev_as_of, forecasts=fc_out, flags=flags, plan=plan,
+        risk=risk, waves=wv, surges=sg, backcheck=bc, backcheck_summary=bc_sum,
+        rejects=_reject_summary(rejects), reads=reads, names=names, charts=chart_pngs,
+        notes=dict(steps.notes), run=run, info=info,
         extra={"category_forecasts": cat_all, "total_forecast": tot_fc},
     )
-
-
-def _try(func: Callable[[], T]) -> T | None:
-    try:
-        return func()
-    except Exception:  # noqa: BLE001 - the back-check uses what is available
-        return None

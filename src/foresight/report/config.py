@@ -15,6 +15,10 @@ A centre keeps one TOML file beside its exports::
     out_dir = "reports"
     suppress_below = 0               # hide counts below k in the outputs (0 = show all)
     seed = 0
+    country = "CN"                   # holiday calendar: CN, or a country code such as "US"
+    # subdiv = "NY"                  # optional subdivision of that calendar (with country = "US")
+    level = "community"              # optional: area level the report works at
+    backcheck = 4                    # periods back to re-run the flags (0 = off)
 
 Relative paths resolve against the folder of the config file. Every wrong key or value raises a
 :class:`~foresight.errors.ConfigError` that names the key, the value and what is allowed.
@@ -36,7 +40,8 @@ import pandas as pd
 
 from foresight.errors import ConfigError
 
-__all__ = ["KEYS", "ReportConfig", "default_as_of", "load_report_config", "report_config_from_dict"]
+__all__ = ["KEYS", "LEVELS", "ReportConfig", "default_as_of", "load_config", "load_report_config",
+           "report_config_from_dict"]
 
 #: Every key a report config may hold, with what it means (used in error messages and docs).
 KEYS: dict[str, str] = {
@@ -54,7 +59,15 @@ KEYS: dict[str, str] = {
     "out_dir": "folder for the report files; default: report/ beside the config",
     "suppress_below": "hide counts below this number in the outputs; default 0 shows all",
     "seed": "seed of all randomness, default 0",
+    "country": 'holiday calendar: "CN" (default, with make-up working days) or a country code such as "US"',
+    "subdiv": 'subdivision of the country\'s holiday calendar, e.g. "NY"; default none',
+    "level": 'area level the report works at ("district", "town", "community" or "grid"); default: the '
+             "areas as recorded",
+    "backcheck": "periods back to re-run the flags and compare with what happened; default 4 (weeks) or 3 "
+                 "(months), 0 turns it off",
 }
+#: The area levels ``level`` may name.
+LEVELS = ("district", "town", "community", "grid")
 _STORE_SUFFIXES = (".duckdb", ".ddb", ".db")
 _MAX_HORIZON = {"W": 104, "M": 24}
 
@@ -89,8 +102,27 @@ class ReportConfig:
         Counts below it are hidden in the outputs (0 shows all).
     seed : int
         Seed of all randomness.
+    country : str
+        Holiday calendar of the forecasts: ``"CN"`` (China, with make-up working days) or a country
+        code of the ``holidays`` package such as ``"US"``.
+    subdiv : str or None
+        Subdivision of that calendar (e.g. ``"NY"``).
+    level : str or None
+        Area level the report works at (one of :data:`LEVELS`); None keeps the areas as recorded.
+    backcheck : int or None
+        Periods back the flags are re-run and compared with what happened (0 turns it off); None means
+        the default, 4 weeks or 3 months (see :attr:`backcheck_periods`).
     source : Path or None
         The config file it came from.
+
+    Examples
+    --------
+    >>> cfg = ReportConfig(store=Path("/srv/centre/cases.duckdb"), as_of=pd.Timestamp("2026-11-23"),
+    ...                    teams=("A", "B"), capacity_per_week=2)
+    >>> cfg.n_teams, cfg.freq, cfg.country, cfg.backcheck_periods
+    (2, 'W', 'CN', 4)
+    >>> cfg.to_dict()["as_of"]
+    '2026-11-23'
     """
 
     cases: tuple[Path, ...] = ()
@@ -107,7 +139,18 @@ class ReportConfig:
     out_dir: Path = Path("report")
     suppress_below: int = 0
     seed: int = 0
+    country: str = "CN"
+    subdiv: str | None = None
+    level: str | None = None
+    backcheck: int | None = None
     source: Path | None = None
+
+    @property
+    def backcheck_periods(self) -> int:
+        """Periods of the back-check: ``backcheck``, or 4 (weekly) / 3 (monthly) when not given."""
+        if self.backcheck is not None:
+            return int(self.backcheck)
+        return 4 if self.freq == "W" else 3
 
     @property
     def n_teams(self) -> int | None:
@@ -144,7 +187,7 @@ def default_as_of(today: dt.date | str | None = None, freq: str = "W") -> pd.Tim
     return day - pd.Timedelta(days=int(day.dayofweek))
 
 
-def load_report_config(
+def load_config(
     path: str | os.PathLike[str], *, today: dt.date | str | None = None, check_files: bool = True
 ) -> ReportConfig:
     """Read and validate a report config TOML; relative paths resolve against its folder.
@@ -173,9 +216,13 @@ def load_report_config(
     >>> folder = pathlib.Path(tempfile.mkdtemp())
     >>> _ = (folder / "w1.csv").write_text("x")
     >>> _ = (folder / "weekly.toml").write_text('cases = ["w1.csv"]\\nhorizon = 8\\nas_of = 2026-11-23\\n')
-    >>> cfg = load_report_config(folder / "weekly.toml")
+    >>> cfg = load_config(folder / "weekly.toml")
     >>> cfg.cases[0] == folder / "w1.csv", cfg.horizon, cfg.as_of.date().isoformat(), cfg.freq
     (True, 8, '2026-11-23', 'W')
+    >>> _ = (folder / "nyc.toml").write_text('cases = "w1.csv"\\ncountry = "us"\\nsubdiv = "NY"\\n')
+    >>> cfg = load_config(folder / "nyc.toml")
+    >>> cfg.country, cfg.subdiv, cfg.level
+    ('US', 'NY', None)
     """
     path = Path(path)
     if not path.is_file():
@@ -186,6 +233,10 @@ def load_report_config(
         raise ConfigError(f"report config {path} is not valid UTF-8 TOML: {exc}") from exc
     return report_config_from_dict(doc, base_dir=path.parent, today=today, check_files=check_files,
                                    source=path)
+
+
+#: The former name of :func:`load_config` (the same function).
+load_report_config = load_config
 
 
 def report_config_from_dict(
@@ -264,12 +315,16 @@ def report_config_from_dict(
     if out_dir.exists() and not out_dir.is_dir():
         raise check.bad("out_dir", v.get("out_dir"), f"is a file ({out_dir}); give a folder")
     as_of = check.as_of(v.get("as_of"), freq=freq, today=today)
+    country, subdiv = check.calendar(v.get("country", "CN"), v.get("subdiv"))
+    level = check.choice("level", v["level"], LEVELS) if "level" in v else None
+    backcheck = (check.integer("backcheck", v["backcheck"], low=0, high=_MAX_HORIZON[freq] // 2)
+                 if "backcheck" in v else None)
 
     return ReportConfig(
         cases=exports, store=store, mapping=mapping, areas=areas, categories=categories, as_of=as_of,
         horizon=horizon, freq=freq, teams=teams, capacity_per_week=capacity, language=language,
-        out_dir=out_dir, suppress_below=suppress, seed=seed,
-        source=Path(source).resolve() if source is not None else None,
+        out_dir=out_dir, suppress_below=suppress, seed=seed, country=country, subdiv=subdiv, level=level,
+        backcheck=backcheck, source=Path(source).resolve() if source is not None else None,
     )
 
 
@@ -294,6 +349,27 @@ class _Checker:
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
             raise self.bad(key, value, f"must be a whole number from {low} to {high}")
         return int(value)
+
+    def calendar(self, country: Any, subdiv: Any) -> tuple[str, str | None]:
+        import holidays
+
+        supported = holidays.list_supported_countries()
+        code = country.strip().upper() if isinstance(country, str) else country
+        if code != "CN" and code not in supported:
+            raise self.bad("country", country, 'must be "CN" or a country code of the holidays package, e.g. '
+                                               '"US", "GB", "HK" (ISO 3166-1 alpha-2)')
+        if subdiv is None:
+            return str(code), None
+        allowed = [str(s) for s in supported.get(code, [])]
+        text = subdiv.strip() if isinstance(subdiv, str) else subdiv
+        if not isinstance(text, str) or not text:
+            raise self.bad("subdiv", subdiv, "must be a subdivision code (a string)")
+        match = {s.upper(): s for s in allowed}.get(text.upper())
+        if match is None:
+            shown = ", ".join(f'"{s}"' for s in allowed[:60]) + (", ..." if len(allowed) > 60 else "")
+            raise self.bad("subdiv", subdiv, f"is not a subdivision of country = \"{code}\"; "
+                           + (f"use one of {shown}" if allowed else "that calendar has none: drop subdiv"))
+        return str(code), match
 
     def teams(self, value: Any) -> int | tuple[str, ...] | None:
         if value is None:

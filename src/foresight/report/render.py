@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 import numpy as np
@@ -12,7 +13,14 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from foresight.report._text import labels
 from foresight.report.charts import png_data_uri
 
-__all__ = ["display_count", "render_html", "suppress_counts"]
+__all__ = ["display_count", "render_html", "suppress_counts", "suppress_text"]
+
+# A count in a flag's reason: a number (or the low end of a range) followed by the unit or by the words
+# the reasons of foresight.warning.flags put after a count. Dates, years, weeks and percentages do not match.
+_COUNT_IN_TEXT = re.compile(
+    r"(?<![\d.%:-])(\d+(?:\.\d+)?)(?=(?:-\d+(?:\.\d+)?)?(?:件| cases| normally| expected| a week| a month"
+    r"| at their share| collective)|-\d+(?:\.\d+)?\))"
+    r"|(?<=\d-)(\d+(?:\.\d+)?)(?=件| cases|\))")
 
 
 def display_count(value: Any, k: int = 0) -> str:
@@ -59,6 +67,38 @@ def suppress_counts(frame: pd.DataFrame, columns: list[str], k: int) -> pd.DataF
     return out
 
 
+def suppress_text(text: str, k: int) -> str:
+    """``text`` (a flag's reason) with every count below ``k`` written ``"<k"``.
+
+    Parameters
+    ----------
+    text : str
+        A reason from :func:`foresight.warning.flags` (Chinese or English).
+    k : int
+        Suppression threshold; 0 returns the text unchanged.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> suppress_text("wave expected from 2026-12-07: 7 cases in the next 13 weeks (80%: 3-12) "
+    ...               "against 2 normally; now 1 a week.", 5)
+    'wave expected from 2026-12-07: 7 cases in the next 13 weeks (80%: <5-12) against <5 normally; now <5 a week.'
+    >>> suppress_text("近8周共3件，按往年同期应约1.5件。", 5)
+    '近8周共<5件，按往年同期应约<5件。'
+    """
+    if k <= 0:
+        return text
+
+    def repl(m: re.Match[str]) -> str:
+        value = float(m.group(0))
+        return f"<{k}" if 0 < value < k else m.group(0)
+
+    return _COUNT_IN_TEXT.sub(repl, text)
+
+
 def _env() -> Environment:
     env = Environment(loader=PackageLoader("foresight.report", "templates"),
                       autoescape=select_autoescape(("html", "j2", "html.j2"), default_for_string=True,
@@ -98,9 +138,25 @@ def render_html(result: Any, *, standalone: bool = True, top: int = 10) -> str:
 
     Examples
     --------
-    >>> from foresight.report.render import display_count
-    >>> display_count(3, k=10)
-    '<10'
+    A bare result (a real one comes from ``build_report``) with one flag whose counts are below 5:
+
+    >>> from pathlib import Path
+    >>> from foresight.report import ReportConfig, ReportResult
+    >>> cfg = ReportConfig(store=Path("cases.duckdb"), as_of=pd.Timestamp("2026-11-23"), language="en",
+    ...                    suppress_below=5)
+    >>> flags = pd.DataFrame({"rank": [1], "area": ["T1"], "category": ["wage"], "kind": ["wave"],
+    ...     "window_start": [cfg.as_of], "window_end": [cfg.as_of], "expected": [4.0], "baseline": [1.0],
+    ...     "reason": ["4 cases in the next 13 weeks against 1 normally"]})
+    >>> none = pd.DataFrame()
+    >>> result = ReportResult(config=cfg, as_of=cfg.as_of, prev_as_of=None, forecasts=none, flags=flags,
+    ...     plan=none, risk=none, waves=none, surges=none, backcheck=none, backcheck_summary={}, rejects=none,
+    ...     reads=none, names={"area": {"T1": "Town 1"}, "category": {"wage": "Unpaid wages"}, "theme": {},
+    ...     "department": {}}, charts={}, notes={"surges": "ValueError: no data"}, run={})
+    >>> page = render_html(result)
+    >>> page.startswith("<!DOCTYPE html>"), "Town 1 (T1)" in page, "&lt;5 cases in the next 13 weeks" in page
+    (True, True, True)
+    >>> "Step surges failed and is missing from this report: ValueError: no data" in page
+    True
     """
     cfg = result.config
     t = labels(cfg.language)
@@ -127,7 +183,7 @@ def render_html(result: Any, *, standalone: bool = True, top: int = 10) -> str:
             "window": f"{_date(r.get('window_start'))} – {_date(r.get('window_end'))}"
             if r.get("window_start") is not None else "",
             "expected": display_count(r.get("expected"), k), "baseline": display_count(r.get("baseline"), k),
-            "reason": str(r.get("reason", "")),
+            "reason": suppress_text(str(r.get("reason", "")), k),
             "theme": nm["theme"].get(str(r.get("category")), r.get("theme", "")) or "",
         })
     plan_weeks: list[dict[str, Any]] = []
@@ -181,11 +237,11 @@ def render_html(result: Any, *, standalone: bool = True, top: int = 10) -> str:
         t=t, lang=cfg.language, standalone=standalone,
         title=t["title_M"] if freq == "M" else t["title"], as_of=_date(result.as_of),
         generated=pd.Timestamp.now().strftime("%Y-%m-%d %H:%M"), horizon=cfg.horizon,
-        period_word=t[f"periods_{freq}"], level=result.settings.level or "", headline=headline,
-        flags=flag_rows, provisional=result.provisional_flags, plan=plan_weeks, risk=risk_rows,
+        period_word=t[f"periods_{freq}"], level=cfg.level or "", headline=headline,
+        flags=flag_rows, plan=plan_weeks, risk=risk_rows,
         surges=surge_rows, waves=wave_rows, charts=charts, backcheck=bc_rows, bc_metrics=bc_metrics,
         bc_intro=t["backcheck_intro"].format(prev=bc.get("prev_as_of", "")) if bc else "",
-        reads=reads, rejects=rejects, notes=result.notes, k=k,
+        reads=reads, rejects=rejects, notes=result.notes, info=result.info, k=k,
         suppressed=t["suppressed"].format(k=k) if k > 0 else "",
         plan_more=(len(result.plan["week"].unique()) > 4) if (result.plan is not None and "week" in result.plan) else False,
     )
