@@ -312,3 +312,20 @@ def test_nyc_beats_trailing_mean_and_seasonal_naive():
         ours = rmsse(fc, by)
         assert ours < rmsse(mean52, by), by
         assert ours < rmsse(snaive, by), by
+
+
+def test_area_tree_frame_adds_every_ancestor(small_areas):
+    ds = weekly("2022-01-03", "2024-12-30")
+    panel = make_panel({(g, c): np.full(len(ds), r) for g, r in (("G1", 2.0), ("G2", 1.0), ("G3", 4.0))
+                        for c in ("edu", "wage")}, ds)
+    h = forecast_hierarchy(panel, 4, tree=small_areas)
+    parents = h[h["level"] == "parent area"]
+    assert set(parents["area"]) == {"C1", "C2", "C3", "T1", "T2", "D"}
+    d = parents[parents["area"] == "D"].set_index("ds")["mean"]
+    total = h[h["level"] == "total"].set_index("ds")["mean"]
+    np.testing.assert_allclose(d, total.loc[d.index], rtol=1e-9)
+    t1 = parents[parents["area"] == "T1"].set_index("ds")["mean"]
+    grids = h[(h["level"] == "area") & h["area"].isin(["G1", "G2"])].groupby("ds")["mean"].sum()
+    np.testing.assert_allclose(t1, grids.loc[t1.index], rtol=1e-9)
+    split = h[(h["level"] == "parent area x category") & (h["area"] == "T1")]
+    assert set(split["category"]) == {"edu", "wage"}

@@ -2,12 +2,15 @@
 
 1. Shape: a penalized Poisson regression (trend spline + annual Fourier + calendar + known windows) is
    fitted once on each dense aggregate (the grand total first, whose calendar effects become the prior of
-   every category and area fit). A bottom series takes its category's seasonal and calendar shape.
+   every category and area fit). Seasonality is held near flat for a node with under ~2 years of
+   data. A bottom series takes its category's seasonal and calendar shape, corrected by its own
+   low-order Fourier deviation, shrunk toward zero where the series is sparse (``local_shape``).
 2. Level: a series' current level is the exponentially weighted ratio sum(w*y) / sum(w*shape) over its
    recent history, starting after a detected level shift; the half-life is chosen per volume group by a
    rolling-origin check on the series' own last periods.
 3. Spread: negative-binomial dispersion per series from those out-of-sample errors, shrunk toward its
-   volume group.
+   volume group, then scaled per volume group to minimize the out-of-sample pinball loss of the 10%
+   and 90% quantiles (``calibrate_dispersion``).
 """
 
 from __future__ import annotations
@@ -20,7 +23,8 @@ from foresight.forecast._design import Design
 from foresight.forecast._glm import fit_poisson
 from foresight.forecast.breaks import detect_breaks
 
-__all__ = ["ShapeFit", "LevelFit", "fit_shapes", "fit_levels", "volume_groups"]
+__all__ = ["ShapeFit", "LevelFit", "fit_shapes", "fit_levels", "local_shape", "volume_groups",
+           "calibrate_dispersion"]
 
 SHAPE_GROUPS = ("season", "holiday", "window")
 
@@ -58,10 +62,6 @@ def _node_penalty(y_nodes: np.ndarray, design: Design) -> np.ndarray:
     boost = np.where(years >= 2.0, 1.0, 1e4 * np.clip(2.0 - years, 0, 1) ** 2 + 1.0)
     pen[:, design.cols("season")] *= boost[:, None]
     return pen
-
-
-def _is_weekly(design: Design) -> bool:
-    return design.freq == "W"
 
 
 def fit_shapes(y_nodes: np.ndarray, design: Design, *, total_row: int = 0) -> ShapeFit:
@@ -181,8 +181,13 @@ CHUNK = 20_000  # series per block: bounds the memory of the n x periods tempora
 
 
 def _series_stats(y: np.ndarray, shape: np.ndarray, T: int, season: int, val: int, hl: np.ndarray,
-                  breaks: bool) -> dict[str, np.ndarray]:
-    """Per-series statistics of one block of series (independent of the other series)."""
+                  breaks: bool, cap_sd: float | None = 2.0) -> dict[str, np.ndarray]:
+    """Per-series statistics of one block of series (independent of the other series).
+
+    Levels are estimated from counts capped at ``cap_sd`` standard deviations (NB with dispersion
+    0.25) above a half-year level, so one burst week does not carry the level; level shifts are
+    found on the raw counts, and errors are measured against the raw counts.
+    """
     n = len(y)
     first = np.argmax(~np.isnan(y[:, :T]), axis=1)
     recent = np.nan_to_num(y[:, max(0, T - season):T]).sum(1)
@@ -199,6 +204,12 @@ def _series_stats(y: np.ndarray, shape: np.ndarray, T: int, season: int, val: in
         start_T, ratio = detect_breaks(y, shape, end=T)
     else:
         start_T, ratio = first.copy(), np.ones(n)
+    y_raw = y
+    if cap_sd is not None:
+        l0 = _ew_level(y, shape, T, np.maximum(start_T, first), np.array([26.0]))[:, 0]
+        mu0 = l0[:, None] * shape[:, : y.shape[1]]
+        y = np.where(np.isnan(y), y, np.minimum(y, mu0 + cap_sd * np.sqrt(mu0 + 0.25 * mu0**2) + 2.0))
+        del mu0
     # rolling-origin check at T - val and T - 2 val (a shift found now counts there if it was
     # already 6 periods old)
     k = len(hl)
@@ -209,7 +220,7 @@ def _series_stats(y: np.ndarray, shape: np.ndarray, T: int, season: int, val: in
             continue
         st = np.where(start_T <= o - 6, start_T, first)
         lv = _ew_level(y, shape, o, st, hl)  # n x k
-        act = y[:, o:o + val]
+        act = y_raw[:, o:o + val]
         mu = lv[:, :, None] * shape[:, None, o:o + val]
         ok = ~np.isnan(act) & (o > first)[:, None]
         r = np.where(ok[:, None, :], act[:, None, :] - mu, 0.0)

@@ -6,7 +6,8 @@ meaning for weekly or monthly counts), and the public holidays of ``country`` fr
 :func:`foresight.calendar.days` (China's by default, with the lunar Spring Festival) as events placed
 on the period (week or month) that holds them. Forecast quantiles are empirical quantiles of Prophet's
 posterior predictive samples (``uncertainty_samples`` draws, trend and noise uncertainty), clipped at 0
-and rounded to counts; the mean is the mean of the clipped samples. Prophet draws these samples with
+and rounded to counts; the mean is Prophet's point forecast ``yhat`` clipped at 0 (the mean of the
+clipped samples would add a positive bias on sparse series, whose Gaussian noise often goes below 0). Prophet draws these samples with
 numpy's legacy global generator, so the adapter seeds it from ``seed`` and restores its state after;
 the Stan optimiser gets the same seed.
 
@@ -131,6 +132,8 @@ def _fit_one(args: tuple) -> tuple[np.ndarray, dict, str]:
         )
         m.fit(pd.DataFrame({"ds": ds, "y": y}), seed=seed)
         draws = m.predictive_samples(pd.DataFrame({"ds": future}))["yhat"]
+        m.uncertainty_samples = 0  # the point forecast needs no second round of sampling
+        yhat = m.predict(pd.DataFrame({"ds": future}))["yhat"].to_numpy(dtype=float)
     except Exception as exc:  # noqa: BLE001 - any optimiser failure falls back
         mean, qs = _fallback(y, horizon, quantiles)
         return mean, qs, f"prophet failed ({type(exc).__name__}), trailing mean used"
@@ -139,7 +142,7 @@ def _fit_one(args: tuple) -> tuple[np.ndarray, dict, str]:
     draws = np.clip(draws, 0, None)
     qv = np.quantile(draws, list(quantiles), axis=1)
     qs = {q: np.rint(qv[i]).astype("int64") for i, q in enumerate(quantiles)}
-    return draws.mean(axis=1), qs, ""
+    return np.clip(yhat, 0, None), qs, ""
 
 
 def predict_prophet(
