@@ -4,11 +4,13 @@ A *wave* (the truth) is an area x category whose next-13-week total is at least 
 52-week weekly mean x 13 and at least 10 cases. Compared, in the same run and on the same series
 (every area x category with a case in the 52 weeks before the origin):
 
-* ``flags``: the ``wave`` flags of :func:`foresight.warning.flags` (default options; with the
-  seasonal lead-time trigger off; and ``flags_p25``: ``wave_prob=0.25``, flag when the forecast gives
-  the wave at least a 25% chance, a value set a priori from the F1-optimal-threshold rule, not tuned
-  on these origins; ``flags_tuned``: ``wave_prob`` chosen by pooled F1 on four 2018 origins, none of
-  them a test origin);
+* ``flags``: the ``wave`` flags of :func:`foresight.warning.flags` (default options: flag when the
+  gamma-Poisson horizon total gives the wave at least a 20% chance, ``level_cv=0.22``,
+  ``level_cases=20``, chosen on
+  seven 2017-2018 origins; ``flags_no_season``: the seasonal lead-time trigger off;
+  ``flags_expected``: ``wave_prob=None``, the expected total must reach the wave level (the default
+  before); ``flags_p25``: ``wave_prob=0.25``; ``flags_tuned``: ``wave_prob`` chosen again by pooled
+  F1 on the 2017-2018 origins, none of them a test origin);
 * ``last_year``: the same 13 weeks last year were a wave (against the trailing mean of that time);
 * ``tsb``: statsforecast's TSB forecast passes the same rule (``forecast(..., model="tsb")``).
 
@@ -36,7 +38,7 @@ from foresight.warning import flags
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared/data/nyc-council-cases/cases_2015_2021.csv.gz"
 RESULTS = ROOT / "benchmarks" / "results" / "flags_nyc.json"
-TUNE = ["2018-01-08", "2018-04-02", "2018-07-02", "2018-10-01"]
+TUNE = ["2017-04-03", "2017-07-03", "2017-10-02", "2018-01-08", "2018-04-02", "2018-07-02", "2018-10-01"]
 GRID = (0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5)
 ORIGINS = ["2019-01-07", "2019-04-01", "2019-07-01", "2019-10-07", "2021-04-05", "2021-07-05", "2021-10-04"]
 H, RATIO, MIN = 13, 1.5, 10
@@ -116,6 +118,7 @@ def main() -> None:
     print("wave_prob chosen on the tuning origins:", best_p)
     print(tune_table.to_string(index=False, float_format="%.3f"))
     pooled: dict[str, tuple[set, set]] = {k: (set(), set()) for k in ("flags", "flags_no_season",
+                                                                       "flags_expected",
                                                                        "flags_p25", "flags_tuned",
                                                                        "last_year", "tsb")}
     per_origin = []
@@ -129,6 +132,9 @@ def main() -> None:
                      wave_min=MIN)
         ours_ns = flags(hist, o, H, forecasts=fc, kinds=("wave",), max_flags=None, wave_ratio=RATIO,
                         wave_min=MIN, seasonal=False)
+        ours_e = flags(hist, o, H, forecasts=fc, kinds=("wave",), max_flags=None, wave_ratio=RATIO,
+                       wave_min=MIN, wave_prob=None)
+        pred_e = {(a, c, o) for a, c in zip(ours_e.area, ours_e.category)}
         ours_p = flags(hist, o, H, forecasts=fc, kinds=("wave",), max_flags=None, wave_ratio=RATIO,
                        wave_min=MIN, wave_prob=0.25)
         ours_t = flags(hist, o, H, forecasts=fc, kinds=("wave",), max_flags=None, wave_ratio=RATIO,
@@ -147,7 +153,8 @@ def main() -> None:
         normal = W.loc[keys, (W.columns < o) & (W.columns >= o - pd.Timedelta(weeks=52))].mean(axis=1)
         tot = tot.reindex(normal.index).fillna(0)
         pred_tsb = {(a, c, o) for (a, c), v in ((tot >= RATIO * normal * H) & (tot >= MIN)).items() if v}
-        for name, pr in (("flags", pred), ("flags_no_season", pred_ns), ("flags_p25", pred_p),
+        for name, pr in (("flags", pred), ("flags_no_season", pred_ns), ("flags_expected", pred_e),
+                         ("flags_p25", pred_p),
                          ("flags_tuned", pred_t),
                          ("last_year", pred_last),
                          ("tsb", pred_tsb)):

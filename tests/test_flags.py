@@ -75,19 +75,53 @@ def test_flags_are_ranked_and_carry_reasons_theme_and_department(panel):
     t1 = out.iloc[0]
     assert t1.expected == pytest.approx(260) and t1.baseline == pytest.approx(6 * 13, rel=0.25)
     assert t1.lower < t1.expected < t1.upper
-    assert t1.reason.startswith("Roads wave expected from week 1")
+    # no season and no level shift behind this rise: the reason must not call it a seasonal wave
+    assert t1.reason.startswith("Roads rise expected from week 1") and "seasonal wave" not in t1.reason
+    assert "no recurring season or level shift found" in t1.reason
     assert "260 cases in the next 13 weeks" in t1.reason
     zh = flags(hist, as_of, forecasts=fc, categories=TAXONOMY, kinds=("wave",), seasonal=False, language="zh")
-    assert zh.iloc[0].reason.startswith("预计第1周") and "道路波峰" in zh.iloc[0].reason
+    assert zh.iloc[0].reason.startswith("预计第1周（1月上旬）起道路偏高") and "季节性波峰" not in zh.iloc[0].reason
 
 
 def test_wave_thresholds_are_configurable(panel):
     as_of = pd.Timestamp("2025-01-06")
     hist = panel[panel.ds < as_of]
     fc = _stub_forecast(hist, as_of, bump={("T1", "roads"): 20.0, ("T2", "roads"): 12.0})
-    assert len(flags(hist, as_of, forecasts=fc, kinds=("wave",), seasonal=False, wave_min=200)) == 1
-    assert len(flags(hist, as_of, forecasts=fc, kinds=("wave",), seasonal=False, wave_ratio=3.0)) == 1
-    assert flags(hist, as_of, forecasts=fc, kinds=("wave",), seasonal=False, wave_ratio=4.0).empty
+    kw = dict(forecasts=fc, kinds=("wave",), seasonal=False, wave_prob=None)  # the expected total decides
+    assert len(flags(hist, as_of, wave_min=200, **kw)) == 1
+    assert len(flags(hist, as_of, wave_ratio=3.0, **kw)) == 1
+    assert flags(hist, as_of, wave_ratio=4.0, **kw).empty
+
+
+def test_wave_probability_counts_the_level_uncertainty_of_the_total(panel):
+    """A total whose expectation falls short of the wave level is still flagged when the wave is likely
+    enough; the gamma-Poisson total spreads wider than a Poisson one, and wider with ``level_cv``."""
+    as_of = pd.Timestamp("2025-01-06")
+    hist = panel[panel.ds < as_of]
+    roads = hist[(hist.area == "T1") & (hist.category == "roads")]
+    normal = roads[roads.ds >= as_of - pd.Timedelta(weeks=52)].y.mean()
+    need = 1.5 * 13 * normal
+    fc = _stub_forecast(hist, as_of, bump={("T1", "roads"): 0.85 * need / 13})  # expected total 15% short
+    kw = dict(forecasts=fc, kinds=("wave",), seasonal=False)
+    assert flags(hist, as_of, wave_prob=None, **kw).empty
+    got = flags(hist, as_of, **kw)  # default: wave_prob 0.2, level_cv 0.22, level_cases 20
+    assert got[["area", "category"]].values.tolist() == [["T1", "roads"]]
+    # the interval is the negative binomial total's: wider than Poisson's sqrt(m) on each side
+    r = got.iloc[0]
+    assert r.upper - r.lower > 2 * 1.2816 * np.sqrt(r.expected) * 1.5
+    # a nearly certain level leaves only Poisson noise: the wave is then unlikely
+    sure = dict(level_cv=0.01, level_cases=0.0)
+    assert flags(hist, as_of, **sure, **kw).empty
+    assert len(flags(hist, as_of, wave_prob=0.01, **sure, **kw)) == 1
+    # the level of a sparse series is less certain than a busy one's: scale the same series down
+    # 10x (forecast and history) and its total spreads wider relative to its mean
+    small = hist.assign(y=hist.y // 10)
+    fc_small = fc.assign(mean=fc["mean"] / 10)
+    s = flags(small, as_of, wave_min=0, wave_prob=0.01, **{**kw, "forecasts": fc_small})
+    s = s[(s.area == "T1") & (s.category == "roads")].iloc[0]
+    assert (s.upper - s.lower) / s.expected > (r.upper - r.lower) / r.expected
+    with pytest.raises(ConfigError):
+        flags(hist, as_of, level_cv=0, **kw)
 
 
 @pytest.mark.parametrize("weeks_before", [5, 8])
@@ -105,7 +139,8 @@ def test_seasonal_wave_is_flagged_with_lead_time(panel, weeks_before):
     assert (school["start"] >= as_of).all()
     assert out[out.category == "roads"].empty
     reason = school[school.area == "T1"].iloc[0].reason
-    assert "School enrolment wave expected from week" in reason and "the last 5 years peaked at" in reason
+    assert "School enrolment seasonal wave expected from week" in reason and "the last 5 years peaked at" in reason
+    assert "came in 5 of the last 5 years" in reason
 
 
 def test_no_wave_flag_in_the_off_season_far_from_onset(panel):
@@ -292,3 +327,72 @@ def test_cli_writes_ranked_flags_and_uses_exit_codes(tmp_path, panel):
     missing = CliRunner().invoke(app, ["flags", str(src), "--as-of", "2024-02-05", "--area-col", "nope",
                                        "--category-col", "topic", "--date-col", "date", "--out", str(out)])
     assert missing.exit_code == 1
+
+
+# --- honest reasons: seasonal vs level shift vs other ----------------------------------------------
+
+def test_reason_says_level_shift_not_season_for_a_sample_district_surge(district):
+    """D01T02C005 x environment had a surge in Sep-Oct 2026 and has no recurring season: a wave flag on
+    it must say the level shifted (since when, by how much), never that a seasonal wave is coming."""
+    from foresight.panel import to_panel
+    from foresight.warning import waves
+
+    d, _ = district
+    as_of = pd.Timestamp("2026-11-23")
+    p = to_panel(d.cases, freq="W", level="community", areas=d.areas, as_of=as_of)
+    p = p[p.area.isin(["D01T02C005", "D01T02C006"])]
+    key = (p.area == "D01T02C005") & (p.category == "environment")
+    surge = p[key & (p.ds >= "2026-09-14") & (p.ds < "2026-10-26")].y.sum()
+    assert surge > 3 * p[key & (p.ds < "2026-09-14")].y.tail(6).sum()
+    w = waves(p)
+    assert w[(w.area == "D01T02C005") & (w.category == "environment")].empty, "no seasonal wave there"
+    fut = pd.date_range(as_of, periods=13, freq="W-MON")
+    fc = pd.DataFrame({"area": "D01T02C005", "category": "environment", "ds": fut, "mean": 6.0, "p10": 3,
+                       "p90": 9, "model": "x", "note": "level shift 2026-09-14 (up x9.18)"})
+    for lang, says, never in (("en", ["level shifted up since 2026-09-14", "x9.18", "not a seasonal wave"],
+                               "seasonal wave expected"),
+                              ("zh", ["自2026-09-14起水平上移", "9.18倍", "非季节性波峰"], "出现")):
+        out = flags(p, as_of, forecasts=fc, kinds=("wave",), categories=d.categories, language=lang, waves=w)
+        assert len(out) == 1
+        reason = out.iloc[0].reason
+        assert all(s in reason for s in says), reason
+        assert never not in reason
+    # the same rise with no level shift in the forecast's note is reported as neither season nor shift
+    out = flags(p, as_of, forecasts=fc.assign(note=""), kinds=("wave",), waves=w)
+    assert "no recurring season or level shift found" in out.iloc[0].reason
+    assert "seasonal" not in out.iloc[0].reason.split(";")[0]
+
+
+def test_seasonal_reason_names_the_season_even_when_the_forecast_notes_a_shift(panel):
+    as_of = pd.Timestamp("2024-02-05")
+    hist = panel[panel.ds < as_of]
+    fc = _stub_forecast(hist, as_of).assign(note="level shift 2023-06-05 (up x1.40)")
+    out = flags(hist, as_of, forecasts=fc, categories=TAXONOMY, kinds=("wave",))
+    r = out[(out.area == "T1") & (out.category == "school")].iloc[0].reason
+    assert r.startswith("School enrolment seasonal wave expected") and "level shifted" not in r
+
+
+def test_precomputed_waves_are_used_instead_of_recomputed(panel, monkeypatch):
+    import importlib
+
+    from foresight.warning import waves
+
+    flags_mod = importlib.import_module("foresight.warning.flags")
+
+    as_of = pd.Timestamp("2024-02-05")
+    hist = panel[panel.ds < as_of]
+    fc = _stub_forecast(hist, as_of)
+    w = waves(hist)
+    expected = flags(hist, as_of, forecasts=fc, kinds=("wave",))
+
+    def boom(*a, **k):
+        raise AssertionError("waves() recomputed although a frame was passed")
+
+    monkeypatch.setattr(flags_mod, "find_waves", boom)
+    got = flags(hist, as_of, forecasts=fc, kinds=("wave",), waves=w)
+    pd.testing.assert_frame_equal(got, expected)
+    # no waves known: no seasonal lead-time flag for the enrolment season
+    none = flags(hist, as_of, forecasts=fc, kinds=("wave",), waves=w.iloc[:0])
+    assert none[none.category == "school"].empty
+    with pytest.raises(DataError):
+        flags(hist, as_of, forecasts=fc, kinds=("wave",), waves=pd.DataFrame({"area": ["T1"]}))

@@ -173,3 +173,25 @@ def test_short_histories_are_skipped_and_errors_explain():
         surges(panel, "2000-01-03")
     with pytest.raises(ConfigError):
         surges(panel, AS_OF, alpha=0.9)
+
+
+def test_sparse_series_borrow_their_categorys_dispersion():
+    """A sparse series in a category of clumpy (over-dispersed) series gets a dispersion pulled toward
+    the category's, so its alarm line rises; a busy series keeps (almost) its own."""
+    rng = np.random.default_rng(11)
+    busy = _nb(rng, np.full((40, len(DS)), 8.0), phi=4.0)  # clumpy category: phi 4
+    sparse = rng.poisson(0.3, (1, len(DS)))
+    Y = np.vstack([busy, sparse])
+    Y[-1, -1] = 3  # a small cluster in the sparse series' last week
+    Y[-1, -4:-1] = [1, 1, 0]
+    panel = _panel(Y)
+    own = surges(panel, AS_OF, weeks=1, limit=None, alarms_only=False, pool_dispersion=None)
+    pooled = surges(panel, AS_OF, weeks=1, limit=None, alarms_only=False)
+    last = f"A{len(Y) - 1:03d}"
+    o, p = own.set_index("area").loc[last], pooled.set_index("area").loc[last]
+    assert o.dispersion < 1.6 < p.dispersion
+    assert p.threshold > o.threshold
+    b_own, b_pool = own.set_index("area").loc["A000"], pooled.set_index("area").loc["A000"]
+    assert b_pool.dispersion == pytest.approx(b_own.dispersion, rel=0.1)
+    with pytest.raises(ConfigError):
+        surges(panel, AS_OF, pool_dispersion=-1)

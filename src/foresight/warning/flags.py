@@ -2,13 +2,20 @@
 
 Three kinds:
 
-* ``wave``: the coming weeks will be a wave. Either the forecast's horizon total is at least
-  ``wave_ratio`` times the normal total (the trailing 52-week weekly mean times the horizon) and at
-  least ``wave_min`` cases, or a recurring seasonal wave (:func:`foresight.warning.waves`) starts
+* ``wave``: the coming weeks will be a wave. Either the horizon total has at least a ``wave_prob``
+  chance of reaching ``wave_ratio`` times the normal total (the trailing 52-week weekly mean times the
+  horizon) and ``wave_min`` cases, the total being gamma-Poisson (negative binomial) around the
+  forecast's expected total with the level's own uncertainty (the weeks of a horizon share one
+  uncertain level, so their sum spreads far more than a sum of independent weekly counts; the
+  level's squared coefficient of variation is ``level_cv**2 + level_cases / (n + 1)``, ``n`` the
+  cases of the last 52 weeks, so a sparse series' level is far less certain than a busy one's) and
+  the expected total is above normal, or a recurring seasonal wave (:func:`foresight.warning.waves`) starts
   within the horizon, the forecast over its weeks inside the horizon is at least ``wave_ratio`` times
   the off-season base, and the horizon total is at least ``wave_min`` cases: this second trigger
   gives the lead time, since a wave that starts in 4 weeks barely moves a 13-week total against a
-  trailing mean that holds last year's wave. Its baseline is the off-season base.
+  trailing mean that holds last year's wave. Its baseline is the off-season base. The reason says
+  what the rise comes from: a recurring season (with its past peaks), a level shift the forecast
+  found (since when, by how much), or neither.
 * ``surge``: the surge detector (:func:`foresight.warning.surges`) alarmed in the last
   ``surge_weeks`` weeks.
 * ``escalation``: collective, repeat or higher-level (city and above) petitions rose: the last
@@ -29,8 +36,9 @@ from scipy import stats
 
 from foresight.errors import ConfigError, DataError
 from foresight.warning._grid import check_panel, panel_freq, period_of_year
+from foresight.warning._reasons import wave_basis, wave_reason
 from foresight.warning.surges import surges as detect_surges
-from foresight.warning.waves import period_label, waves as find_waves
+from foresight.warning.waves import waves as find_waves
 
 __all__ = ["flags", "FLAG_COLUMNS", "expected_totals"]
 
@@ -102,8 +110,11 @@ def flags(
     forecasts: pd.DataFrame | None = None,
     wave_ratio: float = 1.5,
     wave_min: float = 10.0,
-    wave_prob: float | None = None,
+    wave_prob: float | None = 0.2,
+    level_cv: float = 0.22,
+    level_cases: float = 20.0,
     seasonal: bool = True,
+    waves: pd.DataFrame | None = None,
     kinds: tuple[str, ...] = ("wave", "surge", "escalation"),
     alpha: float = 0.005,
     surge_weeks: int = 2,
@@ -137,14 +148,24 @@ def flags(
         A forecast frame (``foresight.forecast.forecast``) starting at ``as_of``; computed when absent.
     wave_ratio, wave_min : float
         A wave: the horizon total is at least ``wave_ratio`` x normal and at least ``wave_min`` cases.
-    wave_prob : float, optional
-        Flag a wave when the forecast gives at least this probability that the horizon total reaches
-        ``wave_ratio`` x normal (normal approximation of the total from the 80% interval) instead of
-        asking the expected total to reach it. Below 0.5 it trades precision for recall: when waves are
-        rare, the F1-optimal probability is about half the attainable F1 (Lipton et al. 2014), e.g.
-        0.2-0.3.
+    wave_prob : float or None
+        Flag a wave when the horizon total has at least this probability of reaching ``wave_ratio`` x
+        normal and ``wave_min``. Below 0.5 it trades precision for recall: when waves are rare, the
+        F1-optimal probability is about half the attainable F1 (Lipton et al. 2014). The default 0.2
+        (with ``level_cv=0.22``, ``level_cases=20``) is the best pooled F1 on seven NYC council
+        origins of 2017-2018 (``benchmarks/flags_nyc.py``, none of its test origins). ``None``: ask
+        the expected total itself to reach the wave level.
+    level_cv, level_cases : float
+        Uncertainty of the forecast level over the horizon: the total is negative binomial with mean
+        ``m`` and variance ``m + v * m**2``, ``v = level_cv**2 + level_cases / (n + 1)`` with ``n`` the
+        series' cases in the last 52 weeks (the floor ``level_cv`` for busy series, wide for sparse
+        ones); it also gives the 80% interval ``lower``-``upper`` of a wave flag (when ``wave_prob``
+        is set).
     seasonal : bool
         Also flag recurring seasonal waves that start within the horizon (the lead-time trigger).
+    waves : DataFrame, optional
+        The output of :func:`foresight.warning.waves` on the same history (it is computed when absent);
+        pass it when you already have it.
     kinds : tuple of str
         Which kinds to produce.
     alpha : float
@@ -203,7 +224,12 @@ def flags(
     if horizon < 1 or wave_ratio <= 1 or wave_min < 0:
         raise ConfigError("horizon must be >= 1, wave_ratio > 1 and wave_min >= 0.")
     if wave_prob is not None and not 0 < wave_prob < 1:
-        raise ConfigError(f"wave_prob={wave_prob} must be between 0 and 1 (e.g. 0.25).")
+        raise ConfigError(f"wave_prob={wave_prob} must be between 0 and 1 (e.g. 0.2), or None.")
+    if not level_cv > 0 or not level_cases >= 0:
+        raise ConfigError(f"level_cv={level_cv} must be > 0 (e.g. 0.22) and level_cases={level_cases} >= 0.")
+    if waves is not None and len(waves) and not {"area", "category", "onset", "end"} <= set(waves.columns):
+        raise DataError("waves lacks columns area, category, onset, end; pass the frame "
+                        "foresight.warning.waves returns (or leave it out).")
     f = panel_freq(panel, freq)
     as_of = _as_of(panel, as_of, f)
     hist = panel[pd.to_datetime(panel["ds"]) < as_of]
@@ -213,7 +239,9 @@ def flags(
     parts = []
     if "wave" in kinds:
         parts.append(_wave_flags(hist, as_of, horizon, f=f, forecasts=forecasts, wave_ratio=wave_ratio,
-                                 wave_min=wave_min, wave_prob=wave_prob, seasonal=seasonal, model=model,
+                                 wave_min=wave_min, wave_prob=wave_prob, level_cv=level_cv,
+                                 level_cases=level_cases,
+                                 seasonal=seasonal, waves=waves, model=model,
                                  country=country,
                                  subdiv=subdiv, seed=seed, name=name, language=language))
     if "surge" in kinds:
@@ -253,8 +281,16 @@ def _trailing_rate(hist: pd.DataFrame, as_of: pd.Timestamp, f: str) -> pd.DataFr
     return r.merge(now, on=["area", "category"], how="left")
 
 
-def _wave_flags(hist, as_of, horizon, *, f, forecasts, wave_ratio, wave_min, wave_prob, seasonal, model,
-                country, subdiv, seed, name, language) -> pd.DataFrame:
+def _nb_total(m, v):
+    """Size and probability of the negative binomial total with mean ``m``, variance ``m + v m^2``."""
+    m = np.maximum(np.asarray(m, dtype=float), 1e-9)
+    k = 1.0 / v
+    return k, k / (k + m)
+
+
+def _wave_flags(hist, as_of, horizon, *, f, forecasts, wave_ratio, wave_min, wave_prob, level_cv, level_cases,
+                seasonal,
+                waves, model, country, subdiv, seed, name, language) -> pd.DataFrame:
     if forecasts is None:
         from foresight.forecast import forecast
 
@@ -278,11 +314,20 @@ def _wave_flags(hist, as_of, horizon, *, f, forecasts, wave_ratio, wave_min, wav
     if wave_prob is None:
         trig = (tot["expected"] >= wave_ratio * tot["baseline"]) & (tot["expected"] >= wave_min)
     else:
-        sd = np.maximum((tot["upper"] - tot["lower"]) / (2 * _Z80), 1e-9)
-        need = np.maximum(wave_ratio * tot["baseline"], wave_min)
-        trig = pd.Series(stats.norm.sf((need - tot["expected"]) / sd) >= wave_prob, index=tot.index)
+        # the horizon total is gamma-Poisson: Poisson counts around one uncertain level
+        n_year = tot["normal"].fillna(0).to_numpy() * (52 if f == "W" else 12)
+        size, prob = _nb_total(tot["expected"], level_cv ** 2 + level_cases / (n_year + 1.0))
+        need = np.ceil(np.maximum(wave_ratio * tot["baseline"], wave_min))
+        # and the expected total itself must be above normal: a likely-enough wave, not mere noise
+        trig = pd.Series((stats.nbinom.sf(need - 1, size, prob) >= wave_prob)
+                         & (tot["expected"] > tot["baseline"]).to_numpy(), index=tot.index)
+        tot["lower"] = stats.nbinom.ppf(0.1, size, prob).astype(float)
+        tot["upper"] = stats.nbinom.ppf(0.9, size, prob).astype(float)
     tot["trigger"] = np.where(trig, "forecast", "")
-    w = find_waves(hist, freq=f) if seasonal else pd.DataFrame(columns=["area", "category", "onset"])
+    notes = (fc.groupby(["area", "category"], sort=False)["note"].first().to_dict()
+             if "note" in fc.columns else {})
+    all_waves = waves if waves is not None else find_waves(hist, freq=f)
+    w = all_waves if seasonal else pd.DataFrame(columns=["area", "category", "onset"])
     if seasonal and len(w):
         # a recurring wave whose onset falls within the horizon
         pos = period_of_year(pd.DatetimeIndex([as_of + k * _step(f) for k in range(horizon)]), f) + 1
@@ -323,30 +368,11 @@ def _wave_flags(hist, as_of, horizon, *, f, forecasts, wave_ratio, wave_min, wav
     tot["end"] = tot["max"].fillna(tot["fmax"])
     tot["score"] = np.maximum(tot["expected"] - tot["baseline"], 0.0)
     tot["kind"] = "wave"
-    tot["reason"] = [_wave_reason(r, name=name, horizon=horizon, f=f, language=language)
+    tot = wave_basis(tot, all_waves, notes, f=f)
+    tot["reason"] = [wave_reason(r, name=name, horizon=horizon, f=f, language=language)
                      for r in tot.itertuples()]
     return tot[["area", "category", "kind", "start", "end", "expected", "lower", "upper", "baseline",
                 "score", "reason"]]
-
-
-def _wave_reason(r, *, name, horizon, f, language) -> str:
-    label = name.get(r.category, r.category)
-    start = period_label(int(period_of_year(pd.DatetimeIndex([r.start]), f)[0]) + 1, f, language=language)
-    unit_en, unit_zh = ("week", "周") if f == "W" else ("month", "月")
-    hist_txt = ""
-    if isinstance(r.years, (int, float)) and np.isfinite(r.years) and np.isfinite(r.peak_low):
-        lo, hi = int(r.peak_low), int(r.peak_high)
-        rng_txt = f"{lo}" if lo == hi else f"{lo}-{hi}"
-        hist_txt = (f"; the last {int(r.years)} years peaked at {rng_txt} cases a {unit_en}" if language == "en"
-                    else f"；近{int(r.years)}年峰值每{unit_zh}{rng_txt}件")
-    now = r.now if np.isfinite(r.now) else 0.0
-    if language == "zh":
-        return (f"预计{start}起出现{label}波峰：未来{horizon}{unit_zh}约{r.expected:.0f}件"
-                f"（80%区间{r.lower:.0f}-{r.upper:.0f}件），常态约{r.baseline:.0f}件{hist_txt}；"
-                f"目前每{unit_zh}{now:.0f}件。")
-    return (f"{label} wave expected from {start}: {r.expected:.0f} cases in the next {horizon} {unit_en}s "
-            f"(80%: {r.lower:.0f}-{r.upper:.0f}) against {r.baseline:.0f} normally{hist_txt}; "
-            f"now {now:.0f} a {unit_en}.")
 
 
 def _surge_flags(hist, as_of, *, f, alpha, weeks, name, language) -> pd.DataFrame:

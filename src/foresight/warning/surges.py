@@ -90,6 +90,7 @@ def surges(
     limit: tuple[int, int] | None = (5, 4),
     min_baseline: int | None = None,
     estimation_error: bool = True,
+    pool_dispersion: float | None = 100.0,
     freq: str | None = None,
     alarms_only: bool = True,
 ) -> pd.DataFrame:
@@ -132,6 +133,12 @@ def surges(
         Widen the threshold by the estimation error of the baseline mean (default). ``False`` gives
         Noufaily's plain plug-in threshold, whose false-alarm rate runs about 20-50% above ``alpha``
         with five years of baseline.
+    pool_dispersion : float or None
+        Shrink each series' dispersion toward its category's (the median over the category's series
+        fitted for the same period, on the log scale), with weight ``n / (n + pool_dispersion)`` on
+        its own, ``n`` being the cases in its baseline: a sparse series' own dispersion rests on a
+        handful of cases and is mostly 1 (Poisson), which lets 3-5 clumped cases alarm. ``None``
+        keeps each series' own.
     freq : str, optional
         ``"W"`` or ``"M"``; default ``panel.attrs["freq"]`` or weekly.
     alarms_only : bool
@@ -172,6 +179,8 @@ def surges(
     min_baseline = periods if min_baseline is None else int(min_baseline)
     if not 0 < alpha < 0.5:
         raise ConfigError(f"alpha={alpha} must be between 0 and 0.5 (e.g. 0.005).")
+    if pool_dispersion is not None and not pool_dispersion >= 0:
+        raise ConfigError(f"pool_dispersion={pool_dispersion} must be >= 0 (cases), or None.")
     if fdr is not None and not 0 < fdr < 1:
         raise ConfigError(f"fdr={fdr} must be between 0 and 1 (e.g. 0.05).")
     if weeks < 1 or years < 1 or window < 0 or guard < 1 or n_periods < 1:
@@ -210,6 +219,7 @@ def surges(
     phi = np.full(len(tt), np.nan)
     var_eta = np.full(len(tt), np.nan)
     use_trend = np.zeros(len(tt), dtype=bool)
+    bsum = np.zeros(len(tt))
     for start in range(0, len(rows), _CHUNK):
         r = rows[start:start + _CHUNK]
         lag_idx = tt[r, None] - d[None, :]
@@ -217,6 +227,15 @@ def surges(
         e, ph, tr, ve = _fit_rows(Ybase, X, reweight=reweight, weights_threshold=weights_threshold,
                                   trend=trend)
         expected[r], phi[r], use_trend[r], var_eta[r] = e, ph, tr, ve
+        bsum[r] = np.nansum(Ybase, axis=1)
+    if pool_dispersion is not None and len(rows):
+        # partial pooling of the dispersion within category and tested period (log scale)
+        cat = pd.factorize(grid.keys["category"].to_numpy())[0][ss[rows]]
+        key = cat.astype(np.int64) * (T + 1) + tt[rows]
+        lphi = np.log(phi[rows])
+        pooled = pd.Series(lphi).groupby(key).transform("median").to_numpy()
+        w = bsum[rows] / (bsum[rows] + pool_dispersion) if pool_dispersion > 0 else np.ones(len(rows))
+        phi[rows] = np.exp(w * lphi + (1 - w) * pooled)
 
     # predictive dispersion: the count's own (phi * mu) plus the baseline's estimation error
     # (mu^2 * Var(log mu)), so the false-alarm rate holds with a few years of baseline
