@@ -329,3 +329,105 @@ def test_area_tree_frame_adds_every_ancestor(small_areas):
     np.testing.assert_allclose(t1, grids.loc[t1.index], rtol=1e-9)
     split = h[(h["level"] == "parent area x category") & (h["area"] == "T1")]
     assert set(split["category"]) == {"edu", "wage"}
+
+
+@pytest.mark.filterwarnings("ignore::foresight.calendar.CalendarWarning")  # the horizon reaches 2027
+def test_a_burst_that_ended_is_not_a_level_shift():
+    """The sample district's D01T02C005 x environment pattern: ~0.1 cases a week, a five-week surge
+    of ~30 extra cases, then back to ~0 for four weeks before the origin."""
+    from foresight.forecast import level_shifts
+
+    ds = weekly("2022-01-03", "2026-11-16")
+    rng = np.random.default_rng(7)
+    y = rng.poisson(0.1, len(ds))
+    y[-10:] = [1, 8, 9, 6, 7, 2, 0, 0, 0, 0]
+    burst = pd.DataFrame({"area": "C005", "category": "environment", "ds": ds, "y": y})
+    steady = make_panel({("C006", "environment"): np.full(len(ds), 2.0)}, ds)
+    panel = pd.concat([burst, steady], ignore_index=True)
+    panel.attrs.update(freq="W", country="CN")
+    assert "C005" not in set(level_shifts(panel, country="CN")["area"])
+    fc = forecast(panel, 13, country="CN").query("area == 'C005'")
+    assert not fc["note"].iloc[0].startswith("level shift")
+    assert fc["mean"].mean() < 1.0, fc["mean"].round(2).tolist()  # not the burst's ~6 a week
+    # the same burst still going on at the origin is a new level
+    y2 = y.copy()
+    y2[-10:] = [1, 8, 9, 6, 7, 8, 9, 7, 8, 6]
+    live = pd.concat([burst.assign(y=y2), steady], ignore_index=True)
+    live.attrs.update(freq="W", country="CN")
+    shifts = level_shifts(live, country="CN")
+    assert "C005" in set(shifts["area"])
+    assert abs((shifts.set_index("area").loc["C005", "ds"] - ds[-9]).days) <= 14
+
+
+def test_real_shifts_still_found_when_they_hold_to_the_origin():
+    """A drop to a tenth (an office that stopped logging) and a new estate filling up."""
+    from foresight.forecast import level_shifts
+
+    ds = weekly("2020-01-06", "2024-12-30")
+    n = len(ds)
+    panel = make_panel({("drop", "c"): np.where(np.arange(n) < n - 40, 75.0, 7.0),
+                        ("estate", "c"): np.where(np.arange(n) < n - 30, 0.3, 0.3 + 4.0 * np.clip(
+                            (np.arange(n) - (n - 30)) / 15, 0, 1)),
+                        ("steady", "c"): np.full(n, 5.0)}, ds)
+    shifts = level_shifts(panel, country="CN").set_index("area")
+    assert set(shifts.index) == {"drop", "estate"}
+    assert shifts.loc["drop", "ratio"] < 0.2 and shifts.loc["estate", "ratio"] > 3
+
+
+def test_sparse_and_new_series_raise_no_runtime_warning():
+    import warnings
+
+    ds = weekly("2023-01-02", "2024-12-30")
+    panel = pd.concat([
+        make_panel({("A", "c"): np.full(len(ds), 3.0)}, ds),
+        pd.DataFrame({"area": "A", "category": "one_week", "ds": ds[-1:], "y": [2]}),
+        pd.DataFrame({"area": "A", "category": "five_weeks", "ds": ds[-5:], "y": [2, 0, 1, 0, 3]}),
+    ], ignore_index=True)
+    panel.attrs.update(freq="W", country="CN")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        for model in ("auto", "mean", "swa"):
+            fc = forecast(panel, 4, model=model)
+            assert np.isfinite(fc["mean"]).all()
+
+
+def test_all_label_is_the_panels():
+    from foresight.panel import ALL as PANEL_ALL
+
+    assert ALL == PANEL_ALL
+    ds = weekly("2022-01-03", "2024-12-30")
+    h = forecast_hierarchy(make_panel({("A", "c"): np.full(len(ds), 3.0), ("B", "c"): np.full(len(ds), 2.0)},
+                                      ds), 2)
+    assert set(h.loc[h["level"] == "total", ["area", "category"]].stack()) == {PANEL_ALL}
+    assert "*" not in set(h["area"]) | set(h["category"])
+
+
+def test_one_category_panel_reconciles_each_aggregate_once():
+    """With one category the category total is the grand total and an area total is its series:
+    the forecast must be the same as if each aggregate were given once."""
+    from scipy import sparse
+
+    from foresight.forecast.reconcile import reconcile_wls
+
+    A = sparse.csr_matrix(np.array([[1.0, 1.0], [1.0, 1.0]]))  # the same total twice
+    b = np.array([[1.0], [1.0]])
+    once = reconcile_wls(b, np.array([[4.0]]), A[:1], np.ones((2, 1)), np.ones((1, 1)))
+    twice = reconcile_wls(b, np.array([[4.0], [4.0]]), A, np.ones((2, 1)), np.ones((2, 1)))
+    np.testing.assert_allclose(once, twice)
+
+
+def test_calendar_regressors_come_from_foresight_calendar():
+    from foresight.calendar import CalendarWarning, period_features
+    from foresight.forecast._calendar import calendar_design
+
+    st = pd.date_range("2024-01-01", "2025-12-29", freq="W-MON")
+    cal = calendar_design(st, "W", country="CN")
+    pf = period_features(st, freq="W", country="CN").set_index("ds")
+    np.testing.assert_array_equal(cal["makeup"].to_numpy(), pf["makeup_days"].to_numpy())
+    np.testing.assert_array_equal(cal["spring_festival"].to_numpy(), pf["spring_festival_days"].to_numpy())
+    # weekday days off outside the Spring Festival break are days off outside it
+    assert (cal["holiday"] <= pf["holidays"] - pf["spring_festival_days"]).all()
+    assert cal["holiday"].sum() > 0 and (cal["holiday"] < pf["holidays"]).any()  # weekend days left out
+    # a year chinesecalendar does not cover is estimated, with a warning
+    with pytest.warns(CalendarWarning):
+        calendar_design(pd.date_range("2027-01-04", periods=8, freq="W-MON"), "W", country="CN")

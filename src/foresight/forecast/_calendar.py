@@ -1,17 +1,30 @@
 """Calendar regressors per period for the count models (holidays, make-up days, Spring Festival, windows).
 
 The features are counts of days inside each period, so a weekly and a monthly model read them the same
-way. China's official calendar (holidays and make-up working days 调休) comes from ``chinesecalendar``
-where it covers the year and from ``holidays`` otherwise; other countries come from ``holidays``.
+way. The day classes come from :func:`foresight.calendar.days` (China's official calendar with make-up
+working days 调休 from ``chinesecalendar``, an estimate with a ``CalendarWarning`` for the years it
+does not cover; other countries from ``holidays``). This module only turns them into regressors that
+:func:`foresight.calendar.period_features` does not provide:
+
+* ``holiday`` counts official days off that fall on a *weekday* outside the Spring Festival and
+  National Day breaks (``period_features``' ``holidays`` also counts the weekend days of a break,
+  which cost an office no working day, and includes the two long breaks that have their own
+  regressor here);
+* ``year_end`` (weekdays from 24 December) and the known windows ``wage`` (four weeks before the
+  Spring Festival) and ``enrolment`` (March to September) are shares of the period, not calendar
+  facts.
+
+``spring_festival`` and ``golden_week`` count the days off named Spring Festival / National Day
+(China only; ``period_features`` counts a whole break that also holds National Day, such as the merged
+Mid-autumn days of 2025, which here stay ordinary holidays); ``makeup`` is its ``makeup_days``.
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import numpy as np
 import pandas as pd
 
+from foresight.calendar import days, spring_festival
 from foresight.errors import ConfigError
 
 __all__ = ["CALENDAR_FEATURES", "WINDOW_FEATURES", "calendar_design", "default_windows"]
@@ -25,56 +38,6 @@ WINDOW_FEATURES = ("wage", "enrolment")
 def default_windows(country: str) -> tuple[str, ...]:
     """The known windows used by default: the wage and enrolment windows in China, none elsewhere."""
     return WINDOW_FEATURES if country.upper() == "CN" else ()
-
-
-@lru_cache(maxsize=256)
-def _lunar_new_year(year: int) -> pd.Timestamp:
-    import holidays
-
-    for day, name in sorted(holidays.China(years=year).items()):
-        if "Spring Festival" in name:
-            return pd.Timestamp(day)
-    raise ConfigError(f"no Spring Festival date known for {year}")  # pragma: no cover
-
-
-def _cn_days(dates: pd.DatetimeIndex) -> pd.DataFrame:
-    """Per day: official day off on a weekday, make-up working day, Spring Festival / National Day off."""
-    import chinese_calendar as cc
-    import holidays
-
-    off = np.zeros(len(dates), bool)
-    makeup = np.zeros(len(dates), bool)
-    sf = np.zeros(len(dates), bool)
-    gw = np.zeros(len(dates), bool)
-    fallback = holidays.China(years=sorted(set(dates.year)))
-    for i, d in enumerate(dates.date):
-        try:
-            is_hol, name = cc.get_holiday_detail(d)
-            weekend = d.weekday() >= 5
-            off[i] = is_hol and name is not None
-            makeup[i] = weekend and not is_hol
-        except NotImplementedError:
-            name = fallback.get(d)
-            off[i] = name is not None
-        label = str(name or "")
-        sf[i] = off[i] and "Spring Festival" in label
-        gw[i] = off[i] and "National Day" in label
-    return pd.DataFrame({"off": off, "makeup": makeup, "sf": sf, "gw": gw}, index=dates)
-
-
-def _other_days(dates: pd.DatetimeIndex, country: str, subdiv: str | None) -> pd.DataFrame:
-    import holidays
-
-    try:
-        cal = holidays.country_holidays(country, subdiv=subdiv, years=sorted(set(dates.year)))
-    except (NotImplementedError, KeyError) as exc:
-        raise ConfigError(
-            f"no holiday calendar for country={country!r} subdiv={subdiv!r}: use an ISO code such as "
-            "'CN', or 'US' with subdiv='NY'"
-        ) from exc
-    off = np.fromiter((d in cal for d in dates.date), bool, len(dates))
-    z = np.zeros(len(dates), bool)
-    return pd.DataFrame({"off": off, "makeup": z, "sf": z, "gw": z}, index=dates)
 
 
 def calendar_design(
@@ -108,6 +71,13 @@ def calendar_design(
     ------
     ConfigError
         Unknown country or window.
+    CalendarError
+        A Chinese year no calendar source covers (see :func:`foresight.calendar.days`).
+
+    Warns
+    -----
+    CalendarWarning
+        Chinese years past ``chinesecalendar``'s data (holidays estimated, no make-up days).
 
     Examples
     --------
@@ -121,19 +91,21 @@ def calendar_design(
     starts = pd.DatetimeIndex(starts)
     end = starts[-1] + (pd.offsets.MonthBegin(1) if freq == "M" else pd.Timedelta(days=7))
     dates = pd.date_range(starts[0], end - pd.Timedelta(days=1), freq="D")
-    if country.upper() == "CN":
-        flags = _cn_days(dates)
-    else:
-        flags = _other_days(dates, country, subdiv)
-    weekday = dates.weekday < 5
+    dd = days(dates[0], dates[-1], country=country, subdiv=subdiv)
+    weekday = dd["weekday"].to_numpy() < 5
+    off = dd["is_holiday"].to_numpy(bool)
+    name = dd["holiday"].fillna("").to_numpy(dtype=object)
+    cn = country.upper() == "CN"
+    sf = off & (name == "Spring Festival") & cn
+    gw = off & (name == "National Day") & cn
     day = pd.DataFrame(index=dates)
-    day["spring_festival"] = flags["sf"].to_numpy() * 1.0
-    day["golden_week"] = flags["gw"].to_numpy() * 1.0
-    day["holiday"] = (flags["off"].to_numpy() & weekday & ~flags["sf"].to_numpy() & ~flags["gw"].to_numpy()) * 1.0
-    day["makeup"] = flags["makeup"].to_numpy() * 1.0
+    day["spring_festival"] = sf * 1.0
+    day["golden_week"] = gw * 1.0
+    day["holiday"] = (off & weekday & ~sf & ~gw) * 1.0
+    day["makeup"] = dd["is_makeup_workday"].to_numpy(bool) * 1.0
     day["year_end"] = ((dates.month == 12) & (dates.day >= 24) & weekday) * 1.0
     if "wage" in windows:
-        lny = np.array([_lunar_new_year(y).value for y in range(dates.year.min(), dates.year.max() + 2)])
+        lny = np.array([spring_festival(y).value for y in range(dates.year.min(), dates.year.max() + 2)])
         nxt = lny[np.searchsorted(lny, dates.asi8, side="right")]
         day["wage"] = ((nxt - dates.asi8) <= 28 * 86400 * 10**9) * 1.0
     if "enrolment" in windows:

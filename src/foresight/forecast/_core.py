@@ -50,14 +50,19 @@ class ShapeFit:
         return parts["season"] + parts["holiday"] + parts["window"]
 
 
-def _node_penalty(y_nodes: np.ndarray, design: Design) -> np.ndarray:
-    """Ridge weights per node: seasonality is held near flat until a node has about two years of data."""
+def history_years(y_nodes: np.ndarray, design: Design) -> np.ndarray:
+    """Years of history of each row, counted from the period by which a tenth of its volume had
+    arrived (a few stray early cases do not count)."""
     per_year = 52 if design.freq == "W" else 12
     yh = np.nan_to_num(y_nodes[:, : design.n_hist])
     cum = np.cumsum(yh, axis=1)
-    # the period by which a tenth of the volume had arrived: a few stray early cases do not count
     t10 = np.argmax(cum >= 0.1 * np.maximum(cum[:, -1:], 1e-9), axis=1)
-    years = (design.n_hist - t10) / per_year
+    return (design.n_hist - t10) / per_year
+
+
+def _node_penalty(y_nodes: np.ndarray, design: Design) -> np.ndarray:
+    """Ridge weights per node: seasonality is held near flat until a node has about two years of data."""
+    years = history_years(y_nodes, design)
     pen = np.broadcast_to(design.penalty, (len(y_nodes), len(design.penalty))).copy()
     boost = np.where(years >= 2.0, 1.0, 1e4 * np.clip(2.0 - years, 0, 1) ** 2 + 1.0)
     pen[:, design.cols("season")] *= boost[:, None]
@@ -90,12 +95,15 @@ def local_shape(y: np.ndarray, log_shape: np.ndarray, design: Design, *, tau: fl
 
 
 def _local_shape(y: np.ndarray, log_shape: np.ndarray, design: Design, *, tau: float = 0.15,
-                 order: int = 4, iterations: int = 6) -> np.ndarray:
+                 order: int = 4, iterations: int = 6, cap_sd: float = 2.0, cap_passes: int = 2) -> np.ndarray:
     """Each series' own seasonal deviation from its category's shape, shrunk toward zero where the
     series is sparse (ridge with an absolute prior sd ``tau`` per Fourier coefficient).
 
     The series' slowly moving level is held by a centred one-year ratio estimate, so a level change
-    is not read as season. Returns the corrected log shape over history + horizon.
+    is not read as season; counts more than ``cap_sd`` standard deviations (NB, dispersion 0.25) plus
+    one case above that level are capped (``cap_passes`` times, the level re-estimated from the
+    capped counts each time), so a burst is not read as season either.
+    Returns the corrected log shape over history + horizon.
     """
     T = design.n_hist
     per = 52 if design.freq == "W" else 12
@@ -103,17 +111,23 @@ def _local_shape(y: np.ndarray, log_shape: np.ndarray, design: Design, *, tau: f
     obs = ~np.isnan(y[:, :T])
     yv = np.where(obs, y[:, :T], 0.0)
     pv = np.where(obs, np.exp(log_shape[:, :T]), 0.0)
-    cy = np.concatenate([np.zeros((len(y), 1)), np.cumsum(yv, 1)], 1)
     cp = np.concatenate([np.zeros((len(y), 1)), np.cumsum(pv, 1)], 1)
     t = np.arange(T)
     lo, hi = np.maximum(t - half, 0), np.minimum(t + half + 1, T)
-    num, den = cy[:, hi] - cy[:, lo], cp[:, hi] - cp[:, lo]
-    level_t = np.where(den > 0, (num + 0.1) / np.maximum(den, 1e-12), 0.0)
+    den = cp[:, hi] - cp[:, lo]
+    yc = yv
+    for _ in range(cap_passes + 1):
+        # centred one-year level; then counts capped above it, so a burst of a few weeks (a surge,
+        # a project) is not read as this series' own season and repeated every year
+        cy = np.concatenate([np.zeros((len(y), 1)), np.cumsum(yc, 1)], 1)
+        level_t = np.where(den > 0, (cy[:, hi] - cy[:, lo] + 0.1) / np.maximum(den, 1e-12), 0.0)
+        mu = level_t * pv
+        yc = np.minimum(yv, mu + cap_sd * np.sqrt(mu + 0.25 * mu**2) + 1.0)
     cols = [c for c in range(len(design.names)) if design.names[c] in
             {f"{f}{k}" for k in range(1, order + 1) for f in ("sin", "cos")}]
     X = design.X[:, cols]
     keep = obs & (level_t > 0)
-    yy = np.where(keep, y[:, :T], np.nan)
+    yy = np.where(keep, yc, np.nan)
     off = np.log(np.maximum(level_t, 1e-12)) + log_shape[:, :T]
     gamma = fit_poisson(yy, X[:T], penalty=np.full(len(cols), 1.0 / tau**2), offset=off,
                         absolute=True, iterations=iterations, tol=1e-4)
@@ -194,8 +208,9 @@ def _series_stats(y: np.ndarray, shape: np.ndarray, T: int, season: int, val: in
     # M5 scale: root mean squared one-step change over the history
     if T > 1:
         d = np.diff(y[:, :T], axis=1)
-        with np.errstate(invalid="ignore"):
-            scale = np.sqrt(np.nanmean(d**2, axis=1))
+        n_d = (~np.isnan(d)).sum(1)  # a series active for one period has no change yet
+        scale = np.sqrt(np.nansum(d**2, axis=1) / np.maximum(n_d, 1))
+        scale[n_d == 0] = np.nan
         del d
     else:
         scale = np.ones(n)

@@ -5,7 +5,9 @@ For every candidate date tau in the last ``max_back`` periods, the counts before
 modelled as Poisson with a constant rate times the known seasonal/calendar shape; the log-likelihood
 ratio against one constant rate is divided by an over-dispersion factor (quasi-likelihood). A shift is
 kept when that ratio is large, the rate changed by at least ``min_ratio`` fold and by at least
-``min_cases`` cases since tau.
+``min_cases`` cases since tau, and the change still holds at the origin: the last ``persist``
+periods (and the last ``2 persist``) fit the new rate better than the old one. A burst that has
+ended (a surge of a few weeks, then back to the old level) is therefore not a new level.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ def detect_breaks(
     threshold: float = 12.0,
     min_ratio: float = 1.6,
     min_cases: float = 6.0,
+    persist: int = 4,
     step: int = 2,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Start of each series' current regime (its first period when there is no shift) and the ratio.
@@ -54,6 +57,11 @@ def detect_breaks(
         Dispersion-scaled log-likelihood ratio needed.
     min_ratio, min_cases : float
         Smallest fold change of the rate and smallest change in cases since the shift.
+    persist : int
+        The last ``persist`` periods, and the last ``2 * persist``, must each be more likely (Poisson,
+        after the shape) under the new rate than under the old one: the shift still holds at the
+        origin. Two windows, so neither a burst that ended a few weeks ago nor one that ended two
+        months ago followed by a stray case passes.
     step : int
         Scan every ``step``-th candidate date, then refine around the best one.
 
@@ -70,6 +78,12 @@ def detect_breaks(
     >>> start, ratio = detect_breaks(y, np.ones_like(y), end=80)
     >>> int(start[0]), round(float(ratio[0]), 2)
     (60, 0.2)
+
+    A burst that is over is not a shift:
+
+    >>> y = np.r_[np.full(60, 1.0), np.full(6, 8.0), np.full(6, 1.0)][None, :]
+    >>> int(detect_breaks(y, np.ones_like(y), end=72)[0][0])
+    0
     """
     n = len(y)
     first = np.argmax(~np.isnan(y[:, :end]), axis=1)
@@ -96,13 +110,22 @@ def detect_breaks(
     phi = np.maximum(1.0, ssd / np.maximum(2.0 * yv.sum(1), 1e-9))
     r1 = Y1 / np.maximum(P1, 1e-12)
     r2 = Y2 / np.maximum(P2, 1e-12)
-    with np.errstate(divide="ignore"):
-        fold = np.abs(np.log((r2 + 0.5 / np.maximum(P2, 1e-9)) / (r1 + 0.5 / np.maximum(P1, 1e-9))))
+    r1s = r1 + 0.5 / np.maximum(P1, 1e-9)  # rates with half a case added: no log of zero
+    r2s = r2 + 0.5 / np.maximum(P2, 1e-9)
+    log_fold = np.log(r2s / r1s)
+    fold = np.abs(log_fold)
+    # the last `persist` and 2 `persist` periods each fit the new rate better than the old one
+    # (Poisson log-likelihood difference): a shift still holds at the origin
+    holds = np.ones(Y1.shape, dtype=bool)
+    for k in {min(max(int(persist), 1), L), min(2 * max(int(persist), 1), L)}:
+        Yl, Pl = cy[:, -1:] - cy[:, L - k:L - k + 1], cp[:, -1:] - cp[:, L - k:L - k + 1]
+        holds &= Yl * log_fold - (r2s - r1s) * Pl >= 0
     ok = (
         (A1 >= min_pre)
         & (llr / phi[:, None] >= threshold)
         & (fold >= np.log(min_ratio))
         & (np.abs(Y2 - r1 * P2) >= min_cases)
+        & holds
     )
     score = np.where(ok, llr, -np.inf)
     best = np.argmax(score, axis=1)

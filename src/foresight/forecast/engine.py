@@ -11,7 +11,15 @@ import pandas as pd
 
 from foresight.errors import ConfigError, ModelError
 from foresight.forecast._calendar import default_windows
-from foresight.forecast._core import LevelFit, ShapeFit, fit_levels, fit_shapes, local_shape, volume_groups
+from foresight.forecast._core import (
+    LevelFit,
+    ShapeFit,
+    fit_levels,
+    fit_shapes,
+    history_years,
+    local_shape,
+    volume_groups,
+)
 from foresight.forecast._design import Design, build_design
 from foresight.forecast._dist import nb_quantiles, nb_variance
 from foresight.forecast._frame import (
@@ -142,6 +150,17 @@ def _run_engine(
     shape_n = np.exp(log_nodes)
     if local_season:
         shape_b = np.exp(local_shape(M.y, log_nodes[row_b], design))
+        # a node that is one bottom series (an area with a single category) is that series: it
+        # takes the series' own shape, so the two forecasts reconciled are of the same thing
+        An = A.tocsr()
+        single = np.flatnonzero(np.diff(An.indptr) == 1)
+        shape_n[single] = shape_b[An.indices[An.indptr[single]]]
+        # a node with 1.5 to 2 years of data has its own season held flat (see fit_shapes), yet
+        # has seen two seasons: it takes the local seasonal correction the bottom series get
+        yrs = history_years(yn, design)
+        young = np.setdiff1d(np.flatnonzero((yrs >= 1.5) & (yrs < 2.0)), single)
+        if young.size:
+            shape_n[young] = np.exp(local_shape(yn[young], log_nodes[young], design))
     else:
         shape_b = shape_n[row_b]
     lev_b = fit_levels(M.y, shape_b, n_hist=T, season=season, val=val, half_lives=hl, breaks=breaks)
@@ -237,6 +256,7 @@ def forecast(
     windows: tuple[str, ...] | None = None,
     tree: Any = None,
     reconcile: bool = True,
+    half_lives: tuple[float, ...] | None = None,
     seed: int = 0,
 ) -> pd.DataFrame:
     """Forecast every area x category series of a panel, coherent with the area and category totals.
@@ -271,6 +291,10 @@ def forecast(
         child -> parent areas; parent areas join the reconciliation.
     reconcile : bool
         Reconcile with the aggregate forecasts (default) or return the bottom forecasts as fitted.
+    half_lives : tuple of float, optional
+        Half-lives (in periods) of the recent level that holdouts choose from; default 4 to 52 weeks
+        (1 to 12 months). A counterfactual over a whole season is better based on the past year's
+        level: pass ``(52.0,)``.
     seed : int
         Seed for models that sample (the default model is deterministic).
 
@@ -305,7 +329,8 @@ def forecast(
         return fn(p, horizon=horizon, freq=infer_freq(p, freq), quantiles=tuple(quantiles), seed=seed)
     quantile_columns(quantiles)
     res = run_engine(panel, horizon, freq=freq, country=country, subdiv=subdiv, windows=windows,
-                     tree=tree, reconcile=reconcile, candidates=AUTO_CANDIDATES if model == "auto" else ())
+                     tree=tree, reconcile=reconcile, candidates=AUTO_CANDIDATES if model == "auto" else (),
+                     half_lives=half_lives)
     season = 52 if res.matrix.freq == "W" else 12
     notes = _notes(res.lev_b, res.matrix.y, res.matrix.starts, season)
     fut = res.starts[res.design.n_hist:]
@@ -343,7 +368,7 @@ def forecast_hierarchy(
     DataFrame
         ``level`` then the :func:`forecast` columns. Levels: ``area x category``, ``area``,
         ``category``, ``total``, and with a tree ``parent area`` and ``parent area x category``;
-        ``"*"`` (:data:`ALL`) stands for all areas or all categories.
+        :data:`foresight.panel.ALL` (``"(all)"``) stands for all areas or all categories.
 
     Raises
     ------

@@ -21,11 +21,9 @@ import pandas as pd
 from scipy import sparse
 
 from foresight.errors import ConfigError
+from foresight.panel import ALL  # the one label of a summed-away key, as in foresight.panel.rollup
 
 __all__ = ["ALL", "aggregation", "reconcile_wls"]
-
-#: Label of "all areas" / "all categories" in aggregate rows.
-ALL = "*"
 
 
 def _ancestors(area: str, parent: Mapping[str, str]) -> list[str]:
@@ -64,7 +62,7 @@ def aggregation(keys: pd.DataFrame, *, parent: Mapping[str, str] | None = None) 
     >>> keys = pd.DataFrame({"area": ["a", "a", "b"], "category": ["x", "y", "x"]})
     >>> nodes, A = aggregation(keys)
     >>> nodes["area"].tolist(), nodes["category"].tolist()
-    (['*', '*', '*', 'a', 'b'], ['*', 'x', 'y', '*', '*'])
+    (['(all)', '(all)', '(all)', 'a', 'b'], ['(all)', 'x', 'y', '(all)', '(all)'])
     >>> A.toarray().tolist()[1]
     [1.0, 0.0, 1.0]
     """
@@ -97,10 +95,22 @@ def aggregation(keys: pd.DataFrame, *, parent: Mapping[str, str] | None = None) 
     return nodes, A
 
 
+def _distinct_rows(A: sparse.csr_matrix) -> np.ndarray:
+    """Indices of the first of each group of nodes with the same members: a node that sums the same
+    bottom series as another is the same aggregate and must not count twice."""
+    seen: dict[bytes, int] = {}
+    for i in range(A.shape[0]):
+        seen.setdefault(A.indices[A.indptr[i]:A.indptr[i + 1]].tobytes(), i)
+    return np.array(sorted(seen.values()), dtype=np.int64)
+
+
 def reconcile_wls(
     bottom: np.ndarray, agg: np.ndarray, A: sparse.csr_matrix, var_bottom: np.ndarray, var_agg: np.ndarray
 ) -> np.ndarray:
     """Reconciled bottom means (n x H) from base bottom and aggregate means and their variances.
+
+    Aggregate nodes with the same members (the total of a panel with one category and that
+    category's total) are counted once: the first of them is used.
 
     Examples
     --------
@@ -110,6 +120,11 @@ def reconcile_wls(
     >>> np.round(b.ravel(), 3).tolist()
     [2.0, 2.0]
     """
+    A = sparse.csr_matrix(A)
+    A.sort_indices()
+    keep = _distinct_rows(A)
+    if keep.size < A.shape[0]:  # the same aggregate twice (one category: its total is the total)
+        A, agg, var_agg = A[keep], agg[keep], var_agg[keep]
     At = A.T.tocsr()
     H = bottom.shape[1]
     wb = np.maximum(var_bottom, 0.0)

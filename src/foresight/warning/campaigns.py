@@ -122,7 +122,11 @@ def evaluate_campaign(
         # the category's series in every area: the model learns the category's season from them
         hist = panel[(ds < origin) & (panel["category"].astype(str) == str(category))]
         hist.attrs.update({**panel.attrs, "freq": f, "as_of": origin})
-        out = forecast(hist, periods, model=model, freq=f, country=country, subdiv=subdiv, seed=seed)
+        # A campaign spans a season: base the counterfactual level on the past year, not on the last
+        # few (often off-season) weeks that a short-horizon forecast would weigh most.
+        year_level = (52.0,) if f == "W" else (12.0,)
+        out = forecast(hist, periods, model=model, freq=f, country=country, subdiv=subdiv, seed=seed,
+                       half_lives=year_level)
         return out[(out["area"].astype(str) == str(area)) & (out["category"].astype(str) == str(category))]
 
     fc = counterfactual(start) if forecasts is None else forecasts

@@ -24,6 +24,16 @@ def _season(freq: str) -> int:
     return 52 if freq == "W" else 12
 
 
+def _recent_mean(y: np.ndarray, m: int) -> np.ndarray:
+    """Mean of each row's observed values in its last ``m`` columns (0 where none is observed yet,
+    e.g. a series that starts after a holdout origin), as an n x 1 column."""
+    if not y.shape[1]:
+        return np.zeros((len(y), 1))
+    last = y[:, -m:]
+    obs = ~np.isnan(last)
+    return (np.where(obs, last, 0.0).sum(1) / np.maximum(obs.sum(1), 1))[:, None]
+
+
 def _snaive(y: np.ndarray, horizon: int, m: int) -> np.ndarray:
     T = y.shape[1]
     idx = T - m + (np.arange(horizon) % m)
@@ -45,14 +55,11 @@ def _swa(y: np.ndarray, horizon: int, m: int, years: int = 3, half_width: int | 
             good = ok[None, :] & ~np.isnan(v)
             acc += np.where(good, v, 0.0)
             cnt += good
-    fallback = np.nanmean(y[:, -m:], axis=1, keepdims=True) if T else np.zeros((len(y), 1))
-    return np.where(cnt > 0, acc / np.maximum(cnt, 1), np.nan_to_num(fallback))
+    return np.where(cnt > 0, acc / np.maximum(cnt, 1), _recent_mean(y, m))
 
 
 def _mean(y: np.ndarray, horizon: int, m: int) -> np.ndarray:
-    with np.errstate(invalid="ignore"):
-        mu = np.nanmean(y[:, -m:], axis=1, keepdims=True) if y.shape[1] else np.zeros((len(y), 1))
-    return np.repeat(np.nan_to_num(mu), horizon, axis=1)
+    return np.repeat(_recent_mean(y, m), horizon, axis=1)
 
 
 METHODS: dict[str, Method] = {"snaive": _snaive, "swa": _swa, "mean": _mean}
