@@ -22,11 +22,10 @@ from scipy import stats
 
 from foresight.errors import ConfigError
 from foresight.evaluation.metrics import qcol
+from foresight.panel import ALL  # the one label of a summed-away key ("all areas"/"all categories")
 
 __all__ = ["ALL", "aggregate_forecasts", "count_quantiles"]
 
-#: Label of "all areas" / "all categories" in aggregate rows.
-ALL = "*"
 
 _Z90 = float(stats.norm.ppf(0.9))
 

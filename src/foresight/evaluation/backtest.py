@@ -304,7 +304,7 @@ def backtest(
         ``foresight.forecast.forecast``) or callables with the model signature; a mapping gives the
         names to report. ``"auto"`` and ``"nbglm"`` run ``foresight.forecast.forecast_hierarchy`` so
         their own coherent area, category and total forecasts are scored. A callable may likewise
-        return aggregate rows (``ALL`` = ``"*"`` in ``area`` and/or ``category``); levels it does not
+        return aggregate rows (``ALL`` = ``"(all)"`` in ``area`` and/or ``category``); levels it does not
         return are aggregated from its series forecasts (see ``foresight.evaluation._aggregate``).
         The panel's ``attrs`` (e.g. ``country``) reach the model, with ``as_of`` set to the origin.
     quantiles : sequence of float
