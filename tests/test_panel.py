@@ -125,3 +125,14 @@ def test_public_api_resolves_every_name():
     assert fs.to_panel is to_panel
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
         fs.nope  # noqa: B018
+
+
+def test_forecast_stays_the_function_after_its_subpackage_is_imported():
+    import subprocess
+    import sys
+
+    code = ("import foresight as fs\nimport foresight.forecast\nfrom foresight.forecast import "
+            "forecast_components\nassert callable(fs.forecast) and fs.forecast.__name__ == 'forecast', "
+            "fs.forecast\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr

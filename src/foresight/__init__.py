@@ -8,7 +8,7 @@ The public API, re-exported here::
     fc = fs.forecast(panel, 13)                                 # mean, p10, p50, p90 per series
     fl = fs.flags(panel, panel.attrs["as_of"])                  # ranked, explained flags
 
-Names load on first use (PEP 562), so ``import foresight`` and the command line start quickly.
+Other names load on first use (PEP 562), so the command line starts quickly.
 """
 
 from __future__ import annotations
@@ -17,6 +17,11 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from foresight.errors import CalendarError, ConfigError, DataError, ForesightError, ModelError
+
+# ``forecast`` is both a function and the subpackage that defines it. Importing a subpackage sets it as
+# an attribute of its parent, which would hide a lazily loaded function of the same name; importing
+# the function here, first, keeps ``foresight.forecast`` the function whatever is imported later.
+from foresight.forecast import forecast
 
 __version__ = "0.1.0"
 
@@ -33,7 +38,6 @@ _LAZY: dict[str, str] = {
     "load_categories": "foresight.categories",
     "Backtest": "foresight.evaluation",
     "backtest": "foresight.evaluation",
-    "forecast": "foresight.forecast",
     "forecast_components": "foresight.forecast",
     "forecast_hierarchy": "foresight.forecast",
     "plot_components": "foresight.forecast",
@@ -62,7 +66,7 @@ _LAZY: dict[str, str] = {
 
 __all__ = sorted(
     [*_LAZY, "CalendarError", "ConfigError", "DataError", "ForesightError", "ModelError",
-     "__version__"]
+     "__version__", "forecast"]
 )
 
 
@@ -85,8 +89,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
                                     spring_festival)
     from foresight.categories import Taxonomy, load_categories
     from foresight.evaluation import Backtest, backtest
-    from foresight.forecast import (forecast, forecast_components, forecast_hierarchy,
-                                    plot_components)
+    from foresight.forecast import forecast_components, forecast_hierarchy, plot_components
     from foresight.ingest import ColumnMapping, IngestResult, load_mapping, read_cases
     from foresight.panel import ALL, rollup, summarize_panel, to_panel
     from foresight.store import CaseStore
