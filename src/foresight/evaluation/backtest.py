@@ -133,6 +133,15 @@ class Backtest:
         The options of the run.
     timings : pandas.DataFrame
         ``model, origin, seconds, n_series``: fit + forecast time per model and origin.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> ds = pd.date_range("2022-01-03", periods=120, freq="W-MON")
+    >>> panel = pd.DataFrame({"area": "A", "category": "x", "ds": ds, "y": [i % 5 for i in range(120)]})
+    >>> bt = backtest(panel, origins=["2024-01-01"], horizon=4, models=("snaive",))
+    >>> sorted(bt.scores()["level"].unique())
+    ['area', 'area x category', 'category', 'total']
     """
 
     forecasts: pd.DataFrame

@@ -28,7 +28,26 @@ _NO_SOURCE = "<no source>"
 
 @dataclass(frozen=True)
 class SourceHash:
-    """One source of an ingest: its name, the sha256 that identifies it, and whether it was skipped."""
+    """One source of an ingest: its name, the sha256 that identifies it, and whether it was skipped.
+
+    Attributes
+    ----------
+    source
+        The source name (the file name, as in the rejects table).
+    sha256
+        For ``kind="file"`` the sha256 of the file's bytes; for ``kind="frame"`` of its canonical rows.
+    kind
+        ``"file"`` or ``"frame"``.
+    rows_read
+        Data rows read from the source.
+    skipped
+        True when the same bytes had been ingested before (nothing was read).
+
+    Examples
+    --------
+    >>> SourceHash("week_46.csv", "ab" * 32, "file", rows_read=1600).skipped
+    False
+    """
 
     source: str
     sha256: str
@@ -44,6 +63,25 @@ class IngestRecord:
 
     ``status`` is ``"ingested"``, or ``"duplicate"`` when every source had been ingested before
     (nothing changed, but the attempt is logged). ``at`` is the time of the ingest in UTC.
+
+    Attributes
+    ----------
+    ingest_id, at, status
+        The ingest's number in the store's log, its time (UTC) and status.
+    rows_read, accepted, rejected, skipped
+        Rows read from the sources; accepted and rejected by ``read_cases``; skipped as already ingested.
+    inserted, updated, unchanged
+        What the accepted rows did to the store: new cases, changed cases, cases seen as they were.
+    sources
+        One :class:`SourceHash` per source.
+
+    Examples
+    --------
+    >>> from datetime import datetime, timezone
+    >>> rec = IngestRecord(1, datetime(2026, 11, 23, tzinfo=timezone.utc), "ingested", 10, 9, 1, 0,
+    ...                    7, 2, 0, (SourceHash("w.csv", "0" * 64, "file", 10),))
+    >>> rec.summary()
+    'ingest 1 (ingested): read 10, accepted 9, rejected 1, inserted 7, updated 2, unchanged 0'
     """
 
     ingest_id: int

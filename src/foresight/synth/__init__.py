@@ -52,6 +52,12 @@ class District:
         The raw exports by file name (strings, Chinese headers, personal data, planted defects).
     defects : pandas.DataFrame
         The defects planted in the history export (``file, case_id, kind``).
+
+    Examples
+    --------
+    >>> d = generate_district(seed=1, start="2024-01-01", end="2024-06-30", scale=0.05)
+    >>> set(d.areas["level"]) == {"district", "town", "community", "grid"}
+    True
     """
 
     seed: int

@@ -65,6 +65,17 @@ def expected_totals(fc: pd.DataFrame) -> pd.DataFrame:
     The interval treats the periods as independent, each with the spread its ``p10``..``p90`` imply
     (normal approximation); without those columns a Poisson spread is used.
 
+    Parameters
+    ----------
+    fc
+        A forecast frame: ``area, category, ds, mean`` and optionally ``p10``, ``p90``.
+
+    Returns
+    -------
+    DataFrame
+        ``area, category, expected, lower, upper, periods``: one row per series, counts over the
+        horizon.
+
     Examples
     --------
     >>> fc = pd.DataFrame({"area": "A", "category": "c", "ds": pd.date_range("2024-01-01", periods=2, freq="W-MON"),

@@ -420,6 +420,19 @@ def _walk_flanks(prof, floor, s_start, r_start, r_end, shift, in_wave, P, max_st
 def period_label(period: int, freq: str = "W", *, language: str = "en") -> str:
     """A readable label for a period of the year: ``"week 10 (early Mar)"`` or ``"第10周（3月上旬）"``.
 
+    Parameters
+    ----------
+    period
+        Week of the year (1-53) for ``freq="W"``, month (1-12) for ``freq="M"``.
+    freq
+        ``"W"`` or ``"M"``.
+    language
+        ``"en"`` or ``"zh"``.
+
+    Returns
+    -------
+    str
+
     Examples
     --------
     >>> period_label(10)
