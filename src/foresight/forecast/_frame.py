@@ -157,10 +157,19 @@ def to_matrix(panel: pd.DataFrame, freq: str) -> SeriesMatrix:
     if end is not None and end > t1 and (freq != "W" or end.weekday() == t0.weekday()):
         t1 = end  # the periods up to as_of had no cases at all
     if freq == "W":
-        if (ds.weekday != t0.weekday()).any():
+        if ds.tz is None and ds.unit == "ns":
+            # on the int64 nanoseconds: the same numbers, without building n Timedelta fields
+            day = 86_400_000_000_000
+            dn = ds.asi8 // day  # days since 1970-01-01, a Thursday (weekday 3)
+            bad_day = ((dn + 3) % 7 != t0.weekday()).any()
+            tix = (ds.asi8 - t0.value) // (7 * day)
+            del dn
+        else:
+            bad_day = (ds.weekday != t0.weekday()).any()
+            tix = ((ds - t0).days // 7).to_numpy()
+        if bad_day:
             raise DataError("weekly panel periods must all start on the same weekday (Mondays from to_panel)")
         starts = pd.date_range(t0, t1, freq="7D")
-        tix = ((ds - t0).days // 7).to_numpy()
     else:
         if (ds.day != 1).any():
             raise DataError("monthly panel periods must start on the first of the month")
