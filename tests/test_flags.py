@@ -396,3 +396,14 @@ def test_precomputed_waves_are_used_instead_of_recomputed(panel, monkeypatch):
     assert none[none.category == "school"].empty
     with pytest.raises(DataError):
         flags(hist, as_of, forecasts=fc, kinds=("wave",), waves=pd.DataFrame({"area": ["T1"]}))
+
+
+def test_cli_wave_prob_default_is_the_librarys():
+    """The harness calls the CLI: its default flag rule must be the one the benchmarks measure."""
+    import inspect
+
+    from foresight.cli.flags_cmd import flags_command
+    from foresight.warning import flags
+
+    cli_default = inspect.signature(flags_command).parameters["wave_prob"].default
+    assert cli_default == inspect.signature(flags).parameters["wave_prob"].default

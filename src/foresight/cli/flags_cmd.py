@@ -41,10 +41,10 @@ def flags_command(
         "--wave-ratio", help="A wave: the horizon total is at least this many times normal.")] = 1.5,
     wave_min: Annotated[float, typer.Option(
         "--wave-min", help="A wave: the horizon total is at least this many cases.")] = 10.0,
-    wave_prob: Annotated[float | None, typer.Option(
-        "--wave-prob", help="Flag a wave when the forecast gives it at least this probability "
-                            "(e.g. 0.25: more waves caught, more false ones) instead of asking the "
-                            "expected total to reach the wave level.")] = None,
+    wave_prob: Annotated[float, typer.Option(
+        "--wave-prob", min=0.0, max=1.0,
+        help="Flag a wave when the forecast gives at least this probability that the horizon total "
+             "reaches the wave level (lower: more waves caught, more false ones).")] = 0.2,
     alpha: Annotated[float, typer.Option(
         "--alpha", help="Surge false-alarm level (about 1000*alpha false alarms per 1,000 "
                         "series-weeks).")] = 0.005,
