@@ -127,6 +127,21 @@ class AreaTree:
         table = self._ancestors()
         return pd.Series(codes, dtype=object).map(table[level]).reset_index(drop=True)
 
+    def lift(self, codes: list[str] | pd.Series, level: str) -> np.ndarray:
+        """Each code's ancestor at ``level``; codes with none there (coarser or unknown) keep their own.
+
+        Examples
+        --------
+        >>> tree = AreaTree.from_table(pd.DataFrame({
+        ...     "code": ["D", "T1", "C1"], "name": ["区", "镇", "村"], "parent": ["", "D", "T1"],
+        ...     "level": ["district", "town", "community"]}))
+        >>> tree.lift(["C1", "D"], "town").tolist()
+        ['T1', 'D']
+        """
+        own = pd.Series(codes, dtype=object).reset_index(drop=True)
+        up = self.ancestor(own, level)
+        return up.where(up.notna(), own).to_numpy()
+
     def resolve(self, values: pd.Series) -> pd.Series:
         """Match raw area values to codes: by code, then by a name that is unique in the tree."""
         values = pd.Series(values, dtype=object).astype("string").str.strip()

@@ -208,9 +208,7 @@ def rollup(
     if level is not None:
         if areas is None:
             raise DataError(f"level={level!r} needs the area tree: pass areas=.")
-        tree = load_areas(areas)
-        up = tree.ancestor(frame["area"], level)
-        frame["area"] = up.where(up.notna(), frame["area"].reset_index(drop=True)).to_numpy()
+        frame["area"] = load_areas(areas).lift(frame["area"], level)
     for key in over:
         frame[key] = ALL
     out = frame.groupby(["area", "category", "ds"], sort=True)["y"].sum().reset_index()

@@ -87,8 +87,7 @@ def flags_command(
             if level is not None:
                 from foresight.areas import load_areas
 
-                up = load_areas(areas).ancestor(esc_cases["area"].reset_index(drop=True), level)
-                esc_cases = esc_cases.assign(area=up.fillna(esc_cases["area"].reset_index(drop=True)).to_numpy())
+                esc_cases = esc_cases.assign(area=load_areas(areas).lift(esc_cases["area"], level))
         typer.echo(f"flagging {panel.groupby(['area', 'category']).ngroups} series...", err=True)
         fl = flags(panel, origin, horizon, cases=esc_cases, categories=tax, kinds=wanted,
                    wave_ratio=wave_ratio, wave_min=wave_min, wave_prob=wave_prob, alpha=alpha,

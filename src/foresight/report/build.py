@@ -235,9 +235,7 @@ def _cases_at_level(cases: pd.DataFrame, config: ReportConfig) -> pd.DataFrame:
         return cases
     from foresight.areas import load_areas
 
-    up = load_areas(config.areas).ancestor(cases["area"], config.level)
-    area = up.where(up.notna(), cases["area"].reset_index(drop=True)).to_numpy()
-    return cases.assign(area=area)
+    return cases.assign(area=load_areas(config.areas).lift(cases["area"], config.level))
 
 
 def _flags_step(panel: pd.DataFrame, fc: pd.DataFrame, *, as_of: pd.Timestamp, config: ReportConfig,
