@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from foresight.errors import DataError
+from foresight.forecast._frame import qcol
 
 __all__ = [
     "coverage",
@@ -49,17 +50,6 @@ __all__ = [
     "summarise_scores",
     "wape",
 ]
-
-
-def qcol(q: float) -> str:
-    """Name of the forecast column holding quantile ``q`` (``pNN``, ``NN = round(q * 100)``).
-
-    Examples
-    --------
-    >>> qcol(0.05), qcol(0.5), qcol(0.975)
-    ('p5', 'p50', 'p98')
-    """
-    return f"p{round(q * 100)}"
 
 
 def wape(y: Sequence[float] | np.ndarray, f: Sequence[float] | np.ndarray) -> float:

@@ -29,12 +29,9 @@ import pandas as pd
 from scipy import stats
 
 from foresight.errors import ConfigError, ModelError
+from foresight.forecast._frame import qcol as _qcol
 
 __all__ = ["predict_prophet", "prophet_holidays"]
-
-
-def _qcol(q: float) -> str:
-    return f"p{round(q * 100)}"
 
 
 def _offset(freq: str) -> pd.DateOffset:

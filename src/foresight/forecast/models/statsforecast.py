@@ -26,6 +26,7 @@ import pandas as pd
 from scipy import stats
 
 from foresight.errors import ConfigError, ModelError
+from foresight.forecast._frame import qcol as _qcol
 
 __all__ = ["predict_autoets", "predict_croston", "predict_tsb"]
 
@@ -39,10 +40,6 @@ def _sf_freq(freq: str) -> str:
     if key is None:
         raise ConfigError(f"frequency {freq!r} is not supported; use 'W' or 'M'")
     return _SF_FREQ[key]
-
-
-def _qcol(q: float) -> str:
-    return f"p{round(q * 100)}"
 
 
 def _to_sf(panel: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
