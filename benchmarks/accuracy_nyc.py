@@ -59,7 +59,7 @@ def load_panel(path: Path) -> pd.DataFrame:
 
 
 def model_table(names: list[str], prophet_jobs: int) -> dict[str, object]:
-    from foresight.forecast.models import MODELS
+    from foresight.forecasting.models import MODELS
 
     table: dict[str, object] = {}
     for n in names:
@@ -68,15 +68,15 @@ def model_table(names: list[str], prophet_jobs: int) -> dict[str, object]:
         elif n == "mean52":
             table[n] = MODELS["mean"]
         elif n == "prophet":
-            from foresight.forecast.models.prophet import predict_prophet
+            from foresight.forecasting.models.prophet import predict_prophet
 
             table[n] = partial(predict_prophet, country="US", subdiv="NY", n_jobs=prophet_jobs)
         elif n == "autoets":
-            from foresight.forecast.models.statsforecast import predict_autoets
+            from foresight.forecasting.models.statsforecast import predict_autoets
 
             table[n] = partial(predict_autoets, n_jobs=prophet_jobs)
         elif n == "tsb":
-            from foresight.forecast.models.statsforecast import predict_tsb
+            from foresight.forecasting.models.statsforecast import predict_tsb
 
             table[n] = predict_tsb
         else:

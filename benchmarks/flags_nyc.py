@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from foresight._io import atomic_write
-from foresight.forecast import forecast
+from foresight.forecasting import forecast
 from foresight.panel import to_panel
 from foresight.warning import flags
 

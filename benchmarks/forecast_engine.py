@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from foresight.forecast import forecast_hierarchy
+from foresight.forecasting import forecast_hierarchy
 
 DATA = Path(__file__).resolve().parents[2] / "shared/data/nyc-council-cases/cases_2015_2021.csv.gz"
 ORIGINS = ["2019-01-07", "2019-04-01", "2019-07-01", "2019-10-07", "2021-04-05", "2021-07-05", "2021-10-04"]
@@ -122,9 +122,9 @@ def coverage_decomposition(panel: pd.DataFrame, counts: pd.DataFrame, fut: pd.Da
     integer quantiles it is above 0.80 by discreteness alone. Empirical coverage above the model's
     own means the intervals are too wide (dispersion too large); below it, too narrow.
     """
-    from foresight.forecast._core import volume_groups
-    from foresight.forecast._dist import nb_cdf, nb_quantiles
-    from foresight.forecast.engine import AUTO_CANDIDATES, run_engine
+    from foresight.forecasting._core import volume_groups
+    from foresight.forecasting._dist import nb_cdf, nb_quantiles
+    from foresight.forecasting.engine import AUTO_CANDIDATES, run_engine
 
     res = run_engine(panel, H, country="US", subdiv="NY", candidates=AUTO_CANDIDATES)
     y = res.matrix.y

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from foresight.forecast import forecast
+from foresight.forecasting import forecast
 
 
 def make_panel(n_areas: int, n_cats: int, weeks: int, seed: int = 0) -> pd.DataFrame:

@@ -7,7 +7,7 @@ Usage (from the repository root)::
 
 Each measurement runs in its own subprocess (so peak memory is that run's alone): the worker builds a
 panel of ``n`` weekly series with 5 years (260 weeks) of negative-binomial counts with a yearly season
-(``numpy.random.default_rng(seed)``), then times ``foresight.forecast.forecast(panel, 13,
+(``numpy.random.default_rng(seed)``), then times ``foresight.forecasting.forecast(panel, 13,
 quantiles=(0.1, 0.5, 0.9))`` (fit + 13-week forecast with quantiles). Peak memory is the subprocess'
 ``ru_maxrss`` (it includes building the panel; the panel's own size is reported beside it). Prophet is
 timed the same way on a sample of ``--prophet-series`` series (one process).
@@ -71,12 +71,12 @@ def worker(n: int, model: str, seed: int) -> dict:
     panel_mb = panel.memory_usage(deep=True).sum() / 2**20
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     if model == "prophet":
-        from foresight.forecast.models.prophet import predict_prophet
+        from foresight.forecasting.models.prophet import predict_prophet
 
         t0 = time.perf_counter()
         fc = predict_prophet(panel, horizon=HORIZON, freq="W", quantiles=(0.1, 0.5, 0.9), seed=seed)
     else:
-        from foresight.forecast import forecast
+        from foresight.forecasting import forecast
 
         t0 = time.perf_counter()
         fc = forecast(panel, HORIZON, model=model, quantiles=(0.1, 0.5, 0.9), seed=seed)

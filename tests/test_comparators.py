@@ -48,7 +48,7 @@ def check_contract(f: pd.DataFrame, panel: pd.DataFrame, horizon: int, name: str
 @requires_statsforecast
 @pytest.mark.parametrize("name", ["tsb", "croston", "autoets"])
 def test_statsforecast_adapters_contract(name):
-    from foresight.forecast.models import statsforecast as sfa
+    from foresight.forecasting.models import statsforecast as sfa
 
     fn = {"tsb": sfa.predict_tsb, "croston": sfa.predict_croston, "autoets": sfa.predict_autoets}[name]
     p = make_panel()
@@ -58,7 +58,7 @@ def test_statsforecast_adapters_contract(name):
 
 @requires_statsforecast
 def test_tsb_intervals_follow_in_sample_dispersion():
-    from foresight.forecast.models.statsforecast import predict_tsb
+    from foresight.forecasting.models.statsforecast import predict_tsb
 
     p = make_panel(weeks=200)
     f = predict_tsb(p, horizon=4, freq="W", quantiles=QS).set_index(["area", "category"])
@@ -73,7 +73,7 @@ def test_tsb_intervals_follow_in_sample_dispersion():
 
 @requires_statsforecast
 def test_tsb_interval_covers_about_80_percent_of_poisson_draws():
-    from foresight.forecast.models.statsforecast import predict_tsb
+    from foresight.forecasting.models.statsforecast import predict_tsb
 
     rng = np.random.default_rng(7)
     weeks, n = 160, 60
@@ -89,7 +89,7 @@ def test_tsb_interval_covers_about_80_percent_of_poisson_draws():
 
 @requires_prophet
 def test_prophet_contract_and_seeded():
-    from foresight.forecast.models.prophet import predict_prophet
+    from foresight.forecasting.models.prophet import predict_prophet
 
     p = make_panel()
     p = p[p["category"].isin(["wage", "rare"]) & (p["area"] == "A1")]
@@ -104,7 +104,7 @@ def test_prophet_contract_and_seeded():
 
 @requires_prophet
 def test_prophet_falls_back_for_all_zero_series():
-    from foresight.forecast.models.prophet import predict_prophet
+    from foresight.forecasting.models.prophet import predict_prophet
 
     ds = pd.date_range("2023-01-02", periods=30, freq="W-MON")
     p = pd.DataFrame({"area": "a", "category": "c", "ds": ds, "y": 0})
@@ -115,7 +115,7 @@ def test_prophet_falls_back_for_all_zero_series():
 
 @requires_prophet
 def test_prophet_holidays_on_period_starts():
-    from foresight.forecast.models.prophet import prophet_holidays
+    from foresight.forecasting.models.prophet import prophet_holidays
 
     h = prophet_holidays("2023-09-25", "2023-10-15", freq="W", country="CN")
     # National Day 2023: Sep 29 - Oct 6 -> weeks starting Sep 25 and Oct 2

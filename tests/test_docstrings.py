@@ -15,7 +15,7 @@ import pytest
 
 from _support import ROOT
 
-PACKAGES = ("foresight", "foresight.forecast", "foresight.warning", "foresight.evaluation",
+PACKAGES = ("foresight", "foresight.forecasting", "foresight.warning", "foresight.evaluation",
             "foresight.store", "foresight.report")
 
 # Public names whose docstring still lacks a section (reported to the lead; xfail, not strict).

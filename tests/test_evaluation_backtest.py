@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-import types
 
 import matplotlib
 
@@ -173,16 +171,8 @@ def test_weights_are_trailing_window_volume():
 
 
 def test_model_by_registered_name(monkeypatch):
-    try:
-        from foresight.forecast.models import MODELS
-    except ImportError:
-        MODELS = {}
-        fmod = types.ModuleType("foresight.forecast")
-        mmod = types.ModuleType("foresight.forecast.models")
-        mmod.MODELS = MODELS
-        fmod.models = mmod
-        monkeypatch.setitem(sys.modules, "foresight.forecast", fmod)
-        monkeypatch.setitem(sys.modules, "foresight.forecast.models", mmod)
+    from foresight.forecasting.models import MODELS
+
     monkeypatch.setitem(MODELS, "_test_mean", mean_model)
     bt = backtest(make_panel(), origins=ORIGINS[:1], horizon=4, models=["_test_mean"])
     assert bt.scores()["model"].unique().tolist() == ["_test_mean"]

@@ -151,7 +151,6 @@ def test_no_wave_flag_in_the_off_season_far_from_onset(panel):
 
 
 def test_default_forecast_engine_flags_the_coming_wave(panel):
-    pytest.importorskip("foresight.forecast")
     as_of = pd.Timestamp("2024-02-05")  # four weeks before the onset
     out = flags(panel[panel.ds < as_of], as_of, categories=TAXONOMY, kinds=("wave",))
     assert {"T1", "T2"} <= set(out[out.category == "school"]["area"])

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from foresight.errors import ConfigError, DataError
-from foresight.forecast import ALL, forecast, forecast_hierarchy
-from foresight.forecast.models import MODELS
+from foresight.forecasting import ALL, forecast, forecast_hierarchy
+from foresight.forecasting.models import MODELS
 
 
 def weekly(start: str = "2019-01-07", end: str = "2024-12-30") -> pd.DatetimeIndex:
@@ -128,7 +128,7 @@ def test_annual_wave_forecast_in_the_right_weeks():
 
 def test_spring_festival_week_dips():
     ds = weekly("2019-01-07", "2025-01-13")
-    from foresight.forecast._calendar import calendar_design
+    from foresight.forecasting._calendar import calendar_design
 
     sf = calendar_design(ds, "W", country="CN")["spring_festival"].to_numpy()
     mu = 10.0 * np.exp(-0.25 * sf)  # each Spring Festival holiday day cuts the week's count
@@ -193,13 +193,13 @@ def test_baselines_registry(district):
 
 
 def test_import_does_not_load_optional_comparators():
-    code = "import foresight.forecast, sys; print('prophet' in sys.modules, 'statsforecast' in sys.modules)"
+    code = "import foresight.forecasting, sys; print('prophet' in sys.modules, 'statsforecast' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False False"
 
 
 def test_components_multiply_to_the_forecast(district):
-    from foresight.forecast import forecast_components
+    from foresight.forecasting import forecast_components
 
     comp = forecast_components(district, 13, area="A1", category="edu")
     fut = comp[comp["part"] == "forecast"]
@@ -223,7 +223,7 @@ def test_plot_components_returns_a_figure(district):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from foresight.forecast import forecast_components, plot_components
+    from foresight.forecasting import forecast_components, plot_components
 
     comp = forecast_components(district, 8, area="A2")
     fig = plot_components(comp, area="A2", category="edu")
@@ -259,7 +259,7 @@ def test_monthly_panel():
 
 
 def test_level_shifts_table():
-    from foresight.forecast import level_shifts
+    from foresight.forecasting import level_shifts
 
     ds = weekly("2021-01-04", "2024-12-30")
     n = len(ds)
@@ -335,7 +335,7 @@ def test_area_tree_frame_adds_every_ancestor(small_areas):
 def test_a_burst_that_ended_is_not_a_level_shift():
     """The sample district's D01T02C005 x environment pattern: ~0.1 cases a week, a five-week surge
     of ~30 extra cases, then back to ~0 for four weeks before the origin."""
-    from foresight.forecast import level_shifts
+    from foresight.forecasting import level_shifts
 
     ds = weekly("2022-01-03", "2026-11-16")
     rng = np.random.default_rng(7)
@@ -361,7 +361,7 @@ def test_a_burst_that_ended_is_not_a_level_shift():
 
 def test_real_shifts_still_found_when_they_hold_to_the_origin():
     """A drop to a tenth (an office that stopped logging) and a new estate filling up."""
-    from foresight.forecast import level_shifts
+    from foresight.forecasting import level_shifts
 
     ds = weekly("2020-01-06", "2024-12-30")
     n = len(ds)
@@ -407,7 +407,7 @@ def test_one_category_panel_reconciles_each_aggregate_once():
     the forecast must be the same as if each aggregate were given once."""
     from scipy import sparse
 
-    from foresight.forecast.reconcile import reconcile_wls
+    from foresight.forecasting.reconcile import reconcile_wls
 
     A = sparse.csr_matrix(np.array([[1.0, 1.0], [1.0, 1.0]]))  # the same total twice
     b = np.array([[1.0], [1.0]])
@@ -418,7 +418,7 @@ def test_one_category_panel_reconciles_each_aggregate_once():
 
 def test_calendar_regressors_come_from_foresight_calendar():
     from foresight.calendar import CalendarWarning, period_features
-    from foresight.forecast._calendar import calendar_design
+    from foresight.forecasting._calendar import calendar_design
 
     st = pd.date_range("2024-01-01", "2025-12-29", freq="W-MON")
     cal = calendar_design(st, "W", country="CN")

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 from foresight.errors import DataError
-from foresight.forecast import reconcile as rec
-from foresight.forecast._frame import check_panel, to_matrix
-from foresight.forecast.reconcile import ALL, aggregation, reconcile_wls
+from foresight.forecasting import reconcile as rec
+from foresight.forecasting._frame import check_panel, to_matrix
+from foresight.forecasting.reconcile import ALL, aggregation, reconcile_wls
 
 
 def _keys(n_area: int, n_cat: int, rng: np.random.Generator, drop: float = 0.3) -> pd.DataFrame:

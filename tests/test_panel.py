@@ -131,7 +131,7 @@ def test_forecast_stays_the_function_after_its_subpackage_is_imported():
     import subprocess
     import sys
 
-    code = ("import foresight as fs\nimport foresight.forecast\nfrom foresight.forecast import "
+    code = ("import foresight as fs\nimport foresight.forecasting\nfrom foresight.forecasting import "
             "forecast_components\nassert callable(fs.forecast) and fs.forecast.__name__ == 'forecast', "
             "fs.forecast\n")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

@@ -13,15 +13,11 @@ Other names load on first use (PEP 562), so the command line starts quickly.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+import importlib as _importlib
+from typing import TYPE_CHECKING as _TYPE_CHECKING
+from typing import Any as _Any
 
 from foresight.errors import CalendarError, ConfigError, DataError, ForesightError, ModelError
-
-# ``forecast`` is both a function and the subpackage that defines it. Importing a subpackage sets it as
-# an attribute of its parent, which would hide a lazily loaded function of the same name; importing
-# the function here, first, keeps ``foresight.forecast`` the function whatever is imported later.
-from foresight.forecast import forecast
 
 __version__ = "0.1.0"
 
@@ -38,9 +34,10 @@ _LAZY: dict[str, str] = {
     "load_categories": "foresight.categories",
     "Backtest": "foresight.evaluation",
     "backtest": "foresight.evaluation",
-    "forecast_components": "foresight.forecast",
-    "forecast_hierarchy": "foresight.forecast",
-    "plot_components": "foresight.forecast",
+    "forecast": "foresight.forecasting",
+    "forecast_components": "foresight.forecasting",
+    "forecast_hierarchy": "foresight.forecasting",
+    "plot_components": "foresight.forecasting",
     "ColumnMapping": "foresight.ingest",
     "IngestResult": "foresight.ingest",
     "load_mapping": "foresight.ingest",
@@ -66,30 +63,31 @@ _LAZY: dict[str, str] = {
 
 __all__ = sorted(
     [*_LAZY, "CalendarError", "ConfigError", "DataError", "ForesightError", "ModelError",
-     "__version__", "forecast"]
+     "__version__"]
 )
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> _Any:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'foresight' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
+    value = getattr(_importlib.import_module(module), name)
     globals()[name] = value  # later look-ups skip this function
     return value
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+    return list(__all__)
 
 
-if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
+if _TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from foresight.areas import AreaTree, load_areas
     from foresight.calendar import (CalendarWarning, days, period_features, period_start,
                                     spring_festival)
     from foresight.categories import Taxonomy, load_categories
     from foresight.evaluation import Backtest, backtest
-    from foresight.forecast import forecast_components, forecast_hierarchy, plot_components
+    from foresight.forecasting import (forecast, forecast_components, forecast_hierarchy,
+                                       plot_components)
     from foresight.ingest import ColumnMapping, IngestResult, load_mapping, read_cases
     from foresight.panel import ALL, rollup, summarize_panel, to_panel
     from foresight.store import CaseStore

@@ -49,7 +49,7 @@ def forecast_command(
     import pandas as pd
 
     from foresight._io import atomic_write
-    from foresight.forecast import forecast
+    from foresight.forecasting import forecast
     from foresight.panel import to_panel
 
     with c.exit_codes():

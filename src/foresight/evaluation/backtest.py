@@ -69,7 +69,7 @@ def _resolve(models: Sequence[ModelLike] | Mapping[str, ModelLike]) -> dict[str,
 def _hierarchy_runner() -> Callable[..., pd.DataFrame] | None:
     """The default model with its own coherent aggregates (``forecast_hierarchy``), if available."""
     try:
-        from foresight.forecast import forecast_hierarchy
+        from foresight.forecasting import forecast_hierarchy
     except ImportError:  # pragma: no cover - engine not installed
         return None
 
@@ -92,16 +92,16 @@ def _runner(model: ModelLike) -> Callable[..., pd.DataFrame]:
         if run is not None:
             return run
     try:
-        from foresight.forecast.models import MODELS
+        from foresight.forecasting.models import MODELS
     except ImportError:  # pragma: no cover - the engine may not be installed yet
         MODELS = {}
     if model in MODELS:
         return MODELS[model]
     try:
-        from foresight.forecast import forecast
+        from foresight.forecasting import forecast
     except ImportError as exc:  # pragma: no cover
         raise ConfigError(
-            f"model {model!r} is not in foresight.forecast.models.MODELS; pass a registered name "
+            f"model {model!r} is not in foresight.forecasting.models.MODELS; pass a registered name "
             "or a callable with the model signature"
         ) from exc
 
@@ -309,9 +309,9 @@ def backtest(
     horizon : int
         Periods forecast from each origin.
     models : sequence or mapping
-        Model names (looked up in ``foresight.forecast.models.MODELS``, else run through
-        ``foresight.forecast.forecast``) or callables with the model signature; a mapping gives the
-        names to report. ``"auto"`` and ``"nbglm"`` run ``foresight.forecast.forecast_hierarchy`` so
+        Model names (looked up in ``foresight.forecasting.models.MODELS``, else run through
+        ``foresight.forecasting.forecast``) or callables with the model signature; a mapping gives the
+        names to report. ``"auto"`` and ``"nbglm"`` run ``foresight.forecasting.forecast_hierarchy`` so
         their own coherent area, category and total forecasts are scored. A callable may likewise
         return aggregate rows (``ALL`` = ``"(all)"`` in ``area`` and/or ``category``); levels it does not
         return are aggregated from its series forecasts (see ``foresight.evaluation._aggregate``).

@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from foresight.errors import DataError
-from foresight.forecast._frame import qcol
+from foresight.forecasting._frame import qcol
 
 __all__ = [
     "coverage",

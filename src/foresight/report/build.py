@@ -329,7 +329,7 @@ def build_report(config: ReportConfig, *, cases: pd.DataFrame | None = None,
     >>> res.as_of.date().isoformat(), res.forecasts["ds"].min().date().isoformat(), res.notes
     ('2024-07-01', '2024-07-01', {})
     """
-    from foresight.forecast import forecast
+    from foresight.forecasting import forecast
     from foresight.panel import ALL, rollup, to_panel
     from foresight.report.fonts import use_cjk_font
 

@@ -51,7 +51,7 @@ def evaluate_campaign(
         First and last day of the campaign window (both inclusive; periods are those whose start falls
         inside the window, ``start`` is moved back to its period's start).
     model : str
-        Forecast model for the counterfactual (``foresight.forecast.forecast``).
+        Forecast model for the counterfactual (``foresight.forecasting.forecast``).
     interval : float
         Coverage of the interval: 0.8 uses the forecast's p10..p90.
     forecasts : DataFrame, optional
@@ -63,7 +63,7 @@ def evaluate_campaign(
         the forecast's own spread, which treats the weeks as independent and is too narrow over long
         windows).
     freq, country, subdiv, seed
-        Passed to ``foresight.forecast.forecast``.
+        Passed to ``foresight.forecasting.forecast``.
 
     Returns
     -------
@@ -117,7 +117,7 @@ def evaluate_campaign(
     periods = len(window)
 
     def counterfactual(origin: pd.Timestamp) -> pd.DataFrame:
-        from foresight.forecast import forecast
+        from foresight.forecasting import forecast
 
         # the category's series in every area: the model learns the category's season from them
         hist = panel[(ds < origin) & (panel["category"].astype(str) == str(category))]

@@ -156,7 +156,7 @@ def flags(
     categories : DataFrame or Taxonomy, optional
         Taxonomy ``code, name_zh, name_en, theme, department``: names in reasons, theme, department.
     forecasts : DataFrame, optional
-        A forecast frame (``foresight.forecast.forecast``) starting at ``as_of``; computed when absent.
+        A forecast frame (``foresight.forecasting.forecast``) starting at ``as_of``; computed when absent.
     wave_ratio, wave_min : float
         A wave: the horizon total is at least ``wave_ratio`` x normal and at least ``wave_min`` cases.
     wave_prob : float or None
@@ -192,7 +192,7 @@ def flags(
     language : {"en", "zh"}
         Language of the reasons.
     model, country, subdiv, seed
-        Passed to ``foresight.forecast.forecast``.
+        Passed to ``foresight.forecasting.forecast``.
     freq : str, optional
         ``"W"`` or ``"M"``; default ``panel.attrs["freq"]`` or weekly.
 
@@ -303,14 +303,14 @@ def _wave_flags(hist, as_of, horizon, *, f, forecasts, wave_ratio, wave_min, wav
                 seasonal,
                 waves, model, country, subdiv, seed, name, language) -> pd.DataFrame:
     if forecasts is None:
-        from foresight.forecast import forecast
+        from foresight.forecasting import forecast
 
         fc = forecast(hist, horizon, model=model, freq=f, country=country, subdiv=subdiv, seed=seed)
     else:
         need = {"area", "category", "ds", "mean"}
         if not need <= set(forecasts.columns):
             raise DataError(f"forecasts lacks {sorted(need - set(forecasts.columns))}; pass the frame "
-                            "foresight.forecast.forecast returns.")
+                            "foresight.forecasting.forecast returns.")
         fc = forecasts
     fc = fc[pd.to_datetime(fc["ds"]) >= as_of].copy()
     fc["ds"] = pd.to_datetime(fc["ds"])

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from foresight.errors import ConfigError
-from foresight.forecast.engine import run_engine
+from foresight.forecasting.engine import run_engine
 
 __all__ = ["forecast_components", "plot_components", "COMPONENTS"]
 
@@ -47,13 +47,13 @@ def forecast_components(
     panel : DataFrame
         ``area, category, ds, y``.
     horizon : int
-        Periods ahead, as in :func:`foresight.forecast.forecast`.
+        Periods ahead, as in :func:`foresight.forecasting.forecast`.
     area, category : str or list of str, optional
         Keep only these series.
     include_history : bool
         Add the fitted components over the history (``part == "history"``), with the actual ``y``.
     freq, country, subdiv, windows, tree
-        As in :func:`foresight.forecast.forecast`.
+        As in :func:`foresight.forecasting.forecast`.
 
     Returns
     -------
@@ -65,7 +65,7 @@ def forecast_components(
     Raises
     ------
     DataError, ConfigError
-        As in :func:`foresight.forecast.forecast`; ConfigError when no series matches the filter.
+        As in :func:`foresight.forecasting.forecast`; ConfigError when no series matches the filter.
 
     Examples
     --------

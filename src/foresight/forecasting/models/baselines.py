@@ -12,8 +12,8 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from foresight.forecast._dist import nb_quantiles
-from foresight.forecast._frame import check_panel, future_starts, infer_freq, quantile_columns, to_matrix
+from foresight.forecasting._dist import nb_quantiles
+from foresight.forecasting._frame import check_panel, future_starts, infer_freq, quantile_columns, to_matrix
 
 __all__ = ["predict_snaive", "predict_swa", "predict_mean", "baseline_means"]
 

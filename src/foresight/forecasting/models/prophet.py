@@ -29,7 +29,7 @@ import pandas as pd
 from scipy import stats
 
 from foresight.errors import ConfigError, ModelError
-from foresight.forecast._frame import qcol as _qcol
+from foresight.forecasting._frame import qcol as _qcol
 
 __all__ = ["predict_prophet", "prophet_holidays"]
 

@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 
 from foresight.errors import ConfigError
-from foresight.forecast.models.baselines import predict_mean, predict_snaive, predict_swa
+from foresight.forecasting.models.baselines import predict_mean, predict_snaive, predict_swa
 
 __all__ = ["MODELS", "get_model", "predict_nbglm", "predict_auto"]
 
@@ -23,7 +23,7 @@ ModelFn = Callable[..., pd.DataFrame]
 def _lazy(module: str, name: str) -> ModelFn:
     def call(panel: pd.DataFrame, **kwargs: Any) -> pd.DataFrame:
         try:
-            mod = importlib.import_module(f"foresight.forecast.models.{module}")
+            mod = importlib.import_module(f"foresight.forecasting.models.{module}")
         except ImportError as exc:
             extra = "prophet" if module == "prophet" else "intermittent"
             raise ConfigError(
@@ -33,13 +33,13 @@ def _lazy(module: str, name: str) -> ModelFn:
         return getattr(mod, f"predict_{name}")(panel, **kwargs)
 
     call.__name__ = f"predict_{name}"
-    call.__doc__ = f"Lazy adapter: foresight.forecast.models.{module}.predict_{name}."
+    call.__doc__ = f"Lazy adapter: foresight.forecasting.models.{module}.predict_{name}."
     return call
 
 
 def predict_nbglm(panel: pd.DataFrame, *, horizon: int, freq: str | None = None,
                   quantiles: tuple[float, ...] = (0.1, 0.5, 0.9), seed: int = 0, **kwargs: Any) -> pd.DataFrame:
-    """The default global-local negative-binomial model, reconciled (see :func:`foresight.forecast.forecast`).
+    """The default global-local negative-binomial model, reconciled (see :func:`foresight.forecasting.forecast`).
 
     Extra keywords (``country``, ``subdiv``, ``windows``, ``tree``, ``reconcile``) pass through.
 
@@ -50,15 +50,15 @@ def predict_nbglm(panel: pd.DataFrame, *, horizon: int, freq: str | None = None,
     >>> predict_nbglm(panel, horizon=2, country="CN")["model"].unique().tolist()
     ['nbglm']
     """
-    from foresight.forecast.engine import forecast
+    from foresight.forecasting.engine import forecast
 
     return forecast(panel, horizon, model="nbglm", quantiles=quantiles, freq=freq, seed=seed, **kwargs)
 
 
 def predict_auto(panel: pd.DataFrame, *, horizon: int, freq: str | None = None,
                  quantiles: tuple[float, ...] = (0.1, 0.5, 0.9), seed: int = 0, **kwargs: Any) -> pd.DataFrame:
-    """``model="auto"`` of :func:`foresight.forecast.forecast` with the model signature."""
-    from foresight.forecast.engine import forecast
+    """``model="auto"`` of :func:`foresight.forecasting.forecast` with the model signature."""
+    from foresight.forecasting.engine import forecast
 
     return forecast(panel, horizon, model="auto", quantiles=quantiles, freq=freq, seed=seed, **kwargs)
 

@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 
 from foresight.errors import ConfigError, ModelError
-from foresight.forecast._calendar import default_windows
-from foresight.forecast._core import (
+from foresight.forecasting._calendar import default_windows
+from foresight.forecasting._core import (
     LevelFit,
     ShapeFit,
     fit_levels,
@@ -20,9 +20,9 @@ from foresight.forecast._core import (
     local_shape,
     volume_groups,
 )
-from foresight.forecast._design import Design, build_design
-from foresight.forecast._dist import nb_quantiles, nb_variance
-from foresight.forecast._frame import (
+from foresight.forecasting._design import Design, build_design
+from foresight.forecasting._dist import nb_quantiles, nb_variance
+from foresight.forecasting._frame import (
     SeriesMatrix,
     check_panel,
     future_starts,
@@ -30,7 +30,7 @@ from foresight.forecast._frame import (
     quantile_columns,
     to_matrix,
 )
-from foresight.forecast.reconcile import ALL, aggregation, reconcile_wls
+from foresight.forecasting.reconcile import ALL, aggregation, reconcile_wls
 
 __all__ = ["forecast", "forecast_hierarchy"]
 
@@ -183,7 +183,7 @@ def _run_engine(
 def _choose(y: np.ndarray, base: np.ndarray, lev: LevelFit, candidates: tuple[str, ...], *, season: int,
             val: int, freq: str) -> tuple[np.ndarray, np.ndarray]:
     """Per volume group, replace the default model by a baseline that beat it at the holdout origins."""
-    from foresight.forecast.models.baselines import METHODS, baseline_means, holdout_alpha, holdout_sse
+    from foresight.forecasting.models.baselines import METHODS, baseline_means, holdout_alpha, holdout_sse
 
     unknown = [c for c in candidates if c not in METHODS]
     if unknown:
@@ -277,7 +277,7 @@ def forecast(
         ``"auto"`` (default: the default model, or per volume group a baseline from
         :data:`AUTO_CANDIDATES` when it beat the default model at two holdout origins; the ``model``
         column says which), ``"nbglm"`` (the default model everywhere) or another name in
-        :data:`foresight.forecast.models.MODELS` (run as is, without reconciliation).
+        :data:`foresight.forecasting.models.MODELS` (run as is, without reconciliation).
     quantiles : tuple of float
         Quantile levels; one column ``pNN`` each.
     freq : {"W", "M"}, optional
@@ -321,7 +321,7 @@ def forecast(
     (True, 4)
     """
     if model not in ("auto", DEFAULT_MODEL):
-        from foresight.forecast.models import get_model
+        from foresight.forecasting.models import get_model
 
         fn = get_model(model)
         quantile_columns(quantiles)

@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from foresight.forecast._design import Design
-from foresight.forecast._glm import fit_poisson
-from foresight.forecast.breaks import detect_breaks
+from foresight.forecasting._design import Design
+from foresight.forecasting._glm import fit_poisson
+from foresight.forecasting.breaks import detect_breaks
 
 __all__ = ["ShapeFit", "LevelFit", "fit_shapes", "fit_levels", "local_shape", "volume_groups",
            "calibrate_dispersion"]
@@ -158,7 +158,7 @@ def calibrate_dispersion(mu: np.ndarray, y: np.ndarray, alpha: np.ndarray, group
                          *, max_series: int = 400, seed: int = 0) -> np.ndarray:
     """Multiplier of each series' dispersion that minimizes the out-of-sample pinball loss of the
     10% and 90% quantiles in its volume group (moment estimates are inflated by a few outliers)."""
-    from foresight.forecast._dist import nb_quantiles
+    from foresight.forecasting._dist import nb_quantiles
 
     rng = np.random.default_rng(seed)
     mult = np.ones(len(mu))

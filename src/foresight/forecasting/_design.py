@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from foresight.forecast._calendar import CALENDAR_FEATURES, calendar_design
+from foresight.forecasting._calendar import CALENDAR_FEATURES, calendar_design
 
 __all__ = ["Design", "build_design"]
 
