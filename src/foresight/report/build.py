@@ -19,7 +19,7 @@ import pandas as pd
 from foresight.errors import ConfigError, DataError
 from foresight.report import charts
 from foresight.report._backcheck import backcheck
-from foresight.report._text import labels
+from foresight.text import labels
 from foresight.report.config import ReportConfig
 
 __all__ = ["ReportResult", "ReportStepWarning", "build_report"]

@@ -10,7 +10,7 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from foresight.report._text import labels
+from foresight.text import labels
 
 __all__ = ["png_data_uri", "total_chart", "trend_chart", "wave_calendar_chart"]
 

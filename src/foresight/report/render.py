@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from foresight.report._text import labels
+from foresight.text import labels
 from foresight.report.charts import png_data_uri
 
 __all__ = ["display_count", "render_html", "suppress_counts", "suppress_text"]
