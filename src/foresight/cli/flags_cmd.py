@@ -10,7 +10,7 @@ import typer
 from foresight.cli import _common as c
 from foresight.cli._app import app
 
-from foresight.warning.settings import FlagSettings
+from foresight.settings import FlagSettings
 
 __all__ = ["flags_command"]
 

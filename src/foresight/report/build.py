@@ -19,8 +19,9 @@ import pandas as pd
 from foresight.errors import ConfigError, DataError
 from foresight.report import charts
 from foresight.report._backcheck import backcheck
-from foresight.text import labels
 from foresight.report.config import ReportConfig
+from foresight.text import labels, render
+from foresight.settings import FlagSettings
 
 __all__ = ["ReportResult", "ReportStepWarning", "build_report"]
 
@@ -50,14 +51,16 @@ class ReportResult:
     as_of : pandas.Timestamp
         First forecast period; the data end just before it.
     prev_as_of : pandas.Timestamp or None
-        Date the earlier flags were re-run at (the back-check), or None when it is off.
+        ``as_of`` of the earlier run whose recorded flags the back-check scores, or None when it is off
+        or no earlier run was recorded.
     forecasts : DataFrame
         ``area, category, ds, mean, p10, p50, p90, model, note`` for every series.
     flags, plan, risk, waves, surges, backcheck : DataFrame
         The report's tables (``flags`` ranked, with ``reason``); empty frames when a step failed
         (see ``notes``) or was not asked for (no teams: no plan; ``backcheck = 0``).
     backcheck_summary : dict
-        Hit rate, rise rate of unflagged series, interval coverage and WAPE of the back-check.
+        Flags due, hit rate, base rate (unflagged series that rose), lift, interval coverage, WAPE of
+        the area x category series and of the total; ``{"none": True}`` when no earlier run was recorded.
     rejects : DataFrame
         Rejected rows counted by ``source, column, reason`` (no row values).
     reads : DataFrame
@@ -75,7 +78,8 @@ class ReportResult:
     info : dict of str to str
         Remarks that are not failures: the data end early, no CJK font, outreach not configured.
     extra : dict
-        ``category_forecasts`` and ``total_forecast`` (district-wide forecasts for the charts).
+        ``hierarchy`` (the one coherent forecast of every level, :func:`foresight.forecast_hierarchy`),
+        and from it ``category_forecasts`` and ``total_forecast`` (for the charts).
 
     Examples
     --------
@@ -224,11 +228,6 @@ def _reject_summary(rejects: pd.DataFrame) -> pd.DataFrame:
             .sort_values("rows", ascending=False, ignore_index=True))
 
 
-def _default_as_of(cases: pd.DataFrame, freq: str) -> pd.Timestamp:
-    last = pd.Timestamp(cases["received"].max()).normalize() + pd.Timedelta(days=1)
-    return last.replace(day=1) if freq == "M" else last - pd.Timedelta(days=int(last.dayofweek))
-
-
 def _cases_at_level(cases: pd.DataFrame, config: ReportConfig) -> pd.DataFrame:
     """The cases with ``area`` moved up to ``config.level`` (areas without an ancestor there keep theirs)."""
     if config.level is None or config.areas is None:
@@ -239,14 +238,15 @@ def _cases_at_level(cases: pd.DataFrame, config: ReportConfig) -> pd.DataFrame:
 
 
 def _flags_step(panel: pd.DataFrame, fc: pd.DataFrame, *, as_of: pd.Timestamp, config: ReportConfig,
-                taxonomy: pd.DataFrame | None, cases: pd.DataFrame) -> pd.DataFrame:
-    """:func:`foresight.warning.flags` on the report's panel and forecasts (window as ``window_start/end``)."""
+                taxonomy: pd.DataFrame | None, cases: pd.DataFrame, waves: pd.DataFrame,
+                surges: pd.DataFrame) -> pd.DataFrame:
+    """:func:`foresight.warning.flags` combining this run's forecasts, waves and surges (nothing refitted)."""
     from foresight.warning import flags
 
-    out = flags(panel, as_of, config.horizon, categories=taxonomy, cases=cases, forecasts=fc,
-                language=config.language, freq=config.freq, country=config.country, subdiv=config.subdiv,
-                seed=config.seed)
-    return out.rename(columns={"start": "window_start", "end": "window_end"})
+    return flags(panel, as_of, config.horizon, settings=config.flag_settings, categories=taxonomy,
+                 areas=config.areas, cases=cases, forecasts=fc, waves=waves, surges=surges,
+                 language=config.language, suppress_below=config.suppress_below, freq=config.freq,
+                 country=config.country, subdiv=config.subdiv, seed=config.seed)
 
 
 def _plan_step(flags: pd.DataFrame, *, as_of: pd.Timestamp, config: ReportConfig) -> pd.DataFrame:
@@ -255,8 +255,7 @@ def _plan_step(flags: pd.DataFrame, *, as_of: pd.Timestamp, config: ReportConfig
 
     start = as_of + pd.Timedelta(days=(7 - as_of.dayofweek) % 7)  # a Monday (monthly as_of may not be)
     weeks = config.horizon if config.freq == "W" else min(26, int(np.ceil(config.horizon * 4.35)))
-    fl = flags.rename(columns={"window_start": "start", "window_end": "end"})
-    return plan_outreach(fl, teams=config.teams, capacity_per_week=max(1, int(round(config.capacity_per_week))),
+    return plan_outreach(flags, teams=config.teams, capacity_per_week=max(1, int(round(config.capacity_per_week))),
                          start=start, weeks=weeks)
 
 
@@ -280,6 +279,19 @@ def _risk(panel: pd.DataFrame, fc: pd.DataFrame, flags: pd.DataFrame, *, as_of: 
     out["change"] = np.where(out["recent"] > 0, out["forecast"] / out["recent"].where(out["recent"] > 0) - 1, np.nan)
     out = out.reset_index().rename(columns={"index": "area"})
     return out.sort_values(["risk_score", "forecast"], ascending=False, ignore_index=True)
+
+
+def _backcheck_step(panel: pd.DataFrame, *, as_of: pd.Timestamp, config: ReportConfig) -> tuple[pd.DataFrame, dict]:
+    """Score the flags an earlier run recorded (store, else the dated folders) against the counts since."""
+    from foresight.report.history import find_run
+
+    run, fallback = find_run(as_of=as_of, periods=config.backcheck_periods, freq=config.freq, store=config.store,
+                             out_dir=config.out_dir)
+    if run is None:
+        return pd.DataFrame(), {"none": True}
+    out, summary = backcheck(panel, run.flags, run.forecasts, prev_as_of=run.as_of, as_of=as_of, freq=config.freq)
+    summary.update(source=run.source, fallback=fallback)
+    return out, summary
 
 
 def build_report(config: ReportConfig, *, cases: pd.DataFrame | None = None,
@@ -329,20 +341,22 @@ def build_report(config: ReportConfig, *, cases: pd.DataFrame | None = None,
     >>> res.as_of.date().isoformat(), res.forecasts["ds"].min().date().isoformat(), res.notes
     ('2024-07-01', '2024-07-01', {})
     """
-    from foresight.forecasting import forecast
+    from foresight.forecasting import forecast_hierarchy
     from foresight.panel import ALL, rollup, to_panel
     from foresight.report.fonts import use_cjk_font
+    from foresight.warning import surges as find_surges
+    from foresight.warning import waves as find_waves
 
     freq, lang = config.freq, config.language
     labels(lang)
     if config.level is not None and config.areas is None:
         raise ConfigError(f"level = {config.level!r} needs the area table: set 'areas' in the config.")
     back = config.backcheck_periods
+    settings = config.flag_settings
     t_start = time.perf_counter()
     steps = _Steps(["read", "panel", "forecast", "waves", "surges", "flags", "plan", "backcheck", "charts"],
                    progress)
     info: dict[str, str] = {}
-    fc_kw = dict(quantiles=QUANTILES, freq=freq, country=config.country, subdiv=config.subdiv, seed=config.seed)
     try:
         if cases is None:
             cases, rejects, reads = steps("read", lambda: _read(config, progress=progress))
@@ -352,31 +366,35 @@ def build_report(config: ReportConfig, *, cases: pd.DataFrame | None = None,
         if cases.empty:
             raise DataError("no case was accepted from the exports; see the rejects (foresight ingest) and "
                             "check the mapping.")
-        as_of = pd.Timestamp(config.as_of) if config.as_of is not None else _default_as_of(cases, freq)
+        as_of = pd.Timestamp(config.as_of)
         level_kw = {"level": config.level, "areas": config.areas} if config.level else {}
         panel = steps("panel", lambda: to_panel(cases, freq=freq, as_of=as_of, **level_kw))
         if panel.empty or not (panel["ds"] < as_of).any():
             raise DataError(f"no case before as_of {as_of.date()}; set as_of later or check the exports' dates.")
         panel.attrs["country"] = config.country
-
-        def run_forecasts(p: pd.DataFrame):
-            fc = forecast(p, config.horizon, **fc_kw)
-            cat_p = rollup(p, over=("area",))
-            tot_p = rollup(p, over=("area", "category"))
-            return fc, cat_p, forecast(cat_p, config.horizon, **fc_kw), tot_p, forecast(tot_p, config.horizon, **fc_kw)
-
-        fc, cat_p, cat_fc, tot_p, tot_fc = steps("forecast", lambda: run_forecasts(panel))
+        # the default model runs once: every level (area x category, categories, areas, total) comes
+        # from the same coherent fit, so each total on the page is the sum of its parts
+        hier = steps("forecast", lambda: forecast_hierarchy(panel, config.horizon, quantiles=QUANTILES, freq=freq,
+                                                            country=config.country, subdiv=config.subdiv))
+        hier["ds"] = pd.to_datetime(hier["ds"])
+        fc, cat_fc, tot_fc = (hier[hier["level"] == lv].drop(columns="level").reset_index(drop=True)
+                              for lv in ("area x category", "category", "total"))
+        cat_p = rollup(panel, over=("area",))
+        tot_p = rollup(panel, over=("area", "category"))
         names = _names(config, lang)
         taxonomy = (pd.read_csv(config.categories, dtype=str, keep_default_na=False)
                     if config.categories is not None else None)
         level_cases = _cases_at_level(cases, config)
-        from foresight import warning
 
         empty = pd.DataFrame()
-        wv = steps("waves", lambda: warning.waves(panel, freq=freq, as_of=as_of), optional=True, default=empty)
-        sg = steps("surges", lambda: warning.surges(panel, as_of, freq=freq), optional=True, default=empty)
+        # waves and surges are found once, with the one set of settings, and passed into the flags
+        wv = steps("waves", lambda: find_waves(panel, freq=freq, as_of=as_of, **settings.waves.kwargs()),
+                   optional=True, default=empty)
+        sg = steps("surges", lambda: find_surges(panel, as_of, freq=freq, **settings.surges.kwargs()),
+                   optional=True, default=empty)
         flags = steps("flags", lambda: _flags_step(panel, fc, as_of=as_of, config=config, taxonomy=taxonomy,
-                                                   cases=level_cases), optional=True, default=empty)
+                                                   cases=level_cases, waves=wv, surges=sg),
+                      optional=True, default=empty)
         if config.teams is None or config.capacity_per_week is None:
             plan = empty
             info["plan"] = ("没有安排驻点：在配置中设置 teams 和 capacity_per_week 即可生成驻点计划。" if lang == "zh"
@@ -389,27 +407,15 @@ def build_report(config: ReportConfig, *, cases: pd.DataFrame | None = None,
         prev_as_of = None
         bc, bc_sum = empty, {}
         if back > 0:
-            prev_as_of = as_of - (pd.DateOffset(weeks=back) if freq == "W" else pd.DateOffset(months=back))
-
-            def run_backcheck():
-                p0 = panel[panel["ds"] < prev_as_of].reset_index(drop=True)
-                p0.attrs.update(panel.attrs)
-                p0.attrs["as_of"] = prev_as_of
-                fc0 = forecast(p0, config.horizon, **fc_kw)
-                f0 = _flags_step(p0, fc0, as_of=prev_as_of, config=config, taxonomy=taxonomy,
-                                 cases=level_cases[level_cases["received"] < prev_as_of])
-                return backcheck(panel, f0, fc0, prev_as_of=prev_as_of, as_of=as_of, freq=freq)
-
-            bc, bc_sum = steps("backcheck", run_backcheck, optional=True, default=(empty, {}))
+            bc, bc_sum = steps("backcheck", lambda: _backcheck_step(panel, as_of=as_of, config=config),
+                               optional=True, default=(empty, {}))
+            if bc_sum.get("prev_as_of"):
+                prev_as_of = pd.Timestamp(bc_sum["prev_as_of"])
         risk = _risk(panel, fc, flags, as_of=as_of, freq=freq)
         last = pd.Timestamp(cases["received"].max()).normalize()
         gap = (as_of - last).days - 1
         if gap >= (7 if freq == "W" else 31):
-            info["data_end"] = (
-                f"最后一件的登记日期是 {last.date()}，比 {as_of.date()} 早 {gap} 天：最近的周期可能还没导出，件数偏低。"
-                if lang == "zh" else
-                f"the last case was received on {last.date()}, {gap} days before {as_of.date()}: the latest "
-                "periods may not be exported yet and look too low.")
+            info["data_end"] = render("data_end", lang, last=last.date(), as_of=as_of.date(), gap=gap)
 
         def draw():
             font = use_cjk_font()
@@ -450,16 +456,17 @@ def build_report(config: ReportConfig, *, cases: pd.DataFrame | None = None,
                  "rejected": int(len(rejects)), "panel_rows": int(len(panel)),
                  "series": int(panel.groupby(["area", "category"], observed=True).ngroups),
                  "forecast_rows": int(len(fc)), "flags": int(len(flags)), "plan_rows": int(len(plan))},
+        "model_fits": 1,  # one forecast_hierarchy call; the back-check reads the earlier run's record
+        "backcheck": {k: v for k, v in bc_sum.items() if k in ("prev_as_of", "source", "fallback", "flags_due", "none")},
         "versions": _versions(), "timings_s": timings, "font": font,
         "notes": dict(steps.notes), "info": dict(info),
         "argv": list(sys.argv[1:]),
     }
-    fc_out = fc.assign(ds=pd.to_datetime(fc["ds"]))
     cat_all = cat_fc.assign(area=ALL)
     return ReportResult(
-        config=config, as_of=as_of, prev_as_of=prev_as_of, forecasts=fc_out, flags=flags, plan=plan,
+        config=config, as_of=as_of, prev_as_of=prev_as_of, forecasts=fc, flags=flags, plan=plan,
         risk=risk, waves=wv, surges=sg, backcheck=bc, backcheck_summary=bc_sum,
         rejects=_reject_summary(rejects), reads=reads, names=names, charts=chart_pngs,
         notes=dict(steps.notes), run=run, info=info,
-        extra={"category_forecasts": cat_all, "total_forecast": tot_fc},
+        extra={"category_forecasts": cat_all, "total_forecast": tot_fc, "hierarchy": hier},
     )

@@ -6,7 +6,7 @@ from foresight.warning.campaigns import evaluate_campaign
 from foresight.warning.flags import FLAG_COLUMNS, expected_totals, flag_id, flags
 from foresight.warning.outreach import plan_outreach
 from foresight.warning.plots import plot_seasons, plot_wave_calendar
-from foresight.warning.settings import FLAG_KINDS, FlagSettings, SurgeSettings, WaveSettings
+from foresight.settings import FLAG_KINDS, FlagSettings, SurgeSettings, WaveSettings
 from foresight.warning.surges import surges
 from foresight.warning.waves import period_label, seasonal_profile, waves
 

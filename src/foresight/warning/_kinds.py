@@ -18,7 +18,7 @@ from foresight.errors import DataError
 from foresight.text import render
 from foresight.warning._grid import period_of_year
 from foresight.warning._reasons import wave_basis, wave_reason
-from foresight.warning.settings import FlagSettings
+from foresight.settings import FlagSettings
 
 __all__ = ["PART_COLUMNS", "escalation_flags", "step", "surge_flags", "wave_flags"]
 

@@ -31,7 +31,7 @@ baseline over the window for a wave, observed minus baseline for a surge), escal
 prevent; no flag expects fewer than ``min_excess`` extra cases. ``p_wave`` keeps the wave probability
 so that a learned probability can rank by probability x excess later.
 
-The settings are one :class:`~foresight.warning.settings.FlagSettings` (with the wave and surge
+The settings are one :class:`~foresight.settings.FlagSettings` (with the wave and surge
 detectors' own settings inside); the waves and surges are passed in when a pipeline already has them
 (the weekly report computes each once), and computed with those settings otherwise.
 """
@@ -47,7 +47,7 @@ from scipy import stats
 from foresight.errors import ConfigError, DataError
 from foresight.warning._grid import check_panel, panel_freq
 from foresight.warning._kinds import PART_COLUMNS, escalation_flags, surge_flags, wave_flags
-from foresight.warning.settings import FLAG_KINDS, FlagSettings
+from foresight.settings import FLAG_KINDS, FlagSettings
 from foresight.warning.surges import surges as find_surges
 from foresight.warning.waves import waves as find_waves
 
