@@ -38,10 +38,11 @@ class IssuedRun:
     source: str
 
 
-def run_folders(out_dir: str | os.PathLike[str], freq: str | None = None) -> pd.DataFrame:
+def run_folders(out_dir: str | os.PathLike[str], freq: str | None = None, *, latest: bool = True) -> pd.DataFrame:
     """The dated report folders under ``out_dir`` that recorded their flags: ``as_of, freq, folder``.
 
-    A date reported twice (``weekly-2026-11-23-2``) keeps the latest folder. Oldest first.
+    A date reported twice (``weekly-2026-11-23-2``) keeps the latest folder unless ``latest=False``.
+    Oldest first.
 
     Examples
     --------
@@ -66,7 +67,9 @@ def run_folders(out_dir: str | os.PathLike[str], freq: str | None = None) -> pd.
     out = pd.DataFrame(rows, columns=["as_of", "freq", "folder", "mtime"])
     if freq is not None:
         out = out[out["freq"] == freq]
-    out = out.sort_values(["as_of", "mtime"]).drop_duplicates(["as_of", "freq"], keep="last")
+    out = out.sort_values(["as_of", "mtime"])
+    if latest:
+        out = out.drop_duplicates(["as_of", "freq"], keep="last")
     return out.drop(columns="mtime").reset_index(drop=True)
 
 
@@ -162,7 +165,8 @@ def issued_flags(source: str | os.PathLike[str], *, since: Any = None, freq: str
         fl = pd.concat([pd.read_parquet(r.folder / "flags.parquet").assign(as_of=r.as_of)
                         for r in folders.itertuples()], ignore_index=True) if len(folders) else pd.DataFrame()
         parts = [pd.read_parquet(r.folder / "outcomes.parquet").assign(scored_as_of=r.as_of)
-                 for r in folders.itertuples() if (r.folder / "outcomes.parquet").is_file()]
+                 for r in run_folders(src, freq, latest=False).itertuples()
+                 if (r.folder / "outcomes.parquet").is_file()]
         oc = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
     else:
         raise DataError(f"{src} is neither a case store file nor a folder of reports; give the store "
