@@ -88,11 +88,11 @@ def flags_table(result: Any) -> pd.DataFrame:
     if flags.empty:
         return flags
     nm = result.names
-    flags["area_name"] = flags["area_name"].fillna(flags["area"].astype(str).map(nm["area"])).fillna("")
-    flags["category_name"] = flags["category_name"].fillna(
-        flags["category"].astype(str).map(nm["category"])).fillna("")
-    flags["theme"] = flags["theme"].fillna(flags["category"].astype(str).map(nm["theme"])).fillna("")
-    flags["department"] = flags["department"].fillna(flags["category"].astype(str).map(nm["department"])).fillna("")
+    for col, key, names in (("area_name", "area", nm["area"]), ("category_name", "category", nm["category"]),
+                            ("theme", "category", nm["theme"]), ("department", "category", nm["department"])):
+        have = flags[col].astype(object)
+        have = have.where(have.notna(), flags[key].astype(str).map(names).astype(object))
+        flags[col] = have.where(have.notna(), "")
     for col in ("start", "end"):
         flags[col] = pd.to_datetime(flags[col]).dt.date.astype(str)
     for col in ("expected", "expected_lo", "expected_hi", "observed", "baseline", "excess", "score"):

@@ -140,6 +140,18 @@ def _names(categories: Any, areas: Any, language: str) -> dict[str, dict]:
 def flag_id(as_of: Any, area: Any, category: Any) -> str:
     """The stable id of a flag: the run's ``as_of``, the area and the category (one flag each).
 
+    Parameters
+    ----------
+    as_of : date-like
+        The run's first forecast period.
+    area, category : str
+        The flag's series.
+
+    Returns
+    -------
+    str
+        ``YYYY-MM-DD/area/category``: the same for a rerun of the same week, unique within a run.
+
     Examples
     --------
     >>> flag_id(pd.Timestamp("2026-11-23"), "D01T03C017", "wage_arrears")
@@ -257,7 +269,7 @@ def flags(
     ...                    "mean": [5.0] * 8 + [30.0] * 5, "p10": 2, "p90": 9})
     >>> f = flags(panel, "2024-01-01", forecasts=fc, kinds=("wave",))
     >>> f[["area", "kind", "start", "expected", "baseline"]].round(1).to_string(index=False)
-    'area kind      start  expected  baseline\\n  T1 wave 2024-02-26     150.0      25.0'
+    'area kind      start  expected  baseline\\n  T1 wave 2024-02-26     150.0      27.8'
     """
     s = (settings or FlagSettings()).replace(**overrides) if overrides else (settings or FlagSettings())
     check_panel(panel)
