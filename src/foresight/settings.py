@@ -85,8 +85,8 @@ class SurgeSettings:
     Attributes
     ----------
     weeks : int
-        Latest periods tested, 4: the report's table of current surges (a flag takes the latest
-        :attr:`FlagSettings.surge_weeks` of them).
+        Latest periods tested, 2: a surge is news for two weeks; the report's surge table and its
+        surge flags are the same alarms (the rule the flags always used; the table tested 4).
     alpha : float
         Per-test false-alarm level, 0.005: about 5 false alarms per 1,000 series-weeks, measured on
         seasonal negative-binomial noise (see :mod:`foresight.warning.surges`).
@@ -118,10 +118,10 @@ class SurgeSettings:
     Examples
     --------
     >>> SurgeSettings().alpha, SurgeSettings().kwargs()["weeks"]
-    (0.005, 4)
+    (0.005, 2)
     """
 
-    weeks: int = 4
+    weeks: int = 2
     alpha: float = 0.005
     fdr: float | None = None
     years: int = 5
@@ -171,8 +171,6 @@ class FlagSettings:
         Also flag recurring seasonal waves that start within the horizon (the lead-time trigger).
     kinds : tuple of str
         The kinds raised (:data:`FLAG_KINDS`).
-    surge_weeks : int
-        Surges alarmed in the latest 2 periods become flags: older alarms are in the surge table.
     escalation_weeks : int
         Window of the escalation test, 8 periods: two months of collective/repeat/higher-level cases.
     escalation_weight : float
@@ -203,7 +201,6 @@ class FlagSettings:
     level_cases: float = 20.0
     seasonal: bool = True
     kinds: tuple[str, ...] = FLAG_KINDS
-    surge_weeks: int = 2
     escalation_weeks: int = 8
     escalation_weight: float = 3.0
     min_excess: float = 2.0
@@ -222,8 +219,8 @@ class FlagSettings:
         if not self.level_cv > 0 or not self.level_cases >= 0:
             raise ConfigError(f"level_cv={self.level_cv} must be > 0 (e.g. 0.22) and "
                               f"level_cases={self.level_cases} >= 0.")
-        if self.surge_weeks < 1 or self.escalation_weeks < 1:
-            raise ConfigError("surge_weeks and escalation_weeks must be >= 1.")
+        if self.escalation_weeks < 1:
+            raise ConfigError("escalation_weeks must be >= 1.")
         if self.max_flags is not None and self.max_flags < 1:
             raise ConfigError(f"max_flags={self.max_flags} must be >= 1, or None to keep all.")
 

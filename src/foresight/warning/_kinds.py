@@ -151,7 +151,7 @@ def wave_flags(hist: pd.DataFrame, fc: pd.DataFrame, waves: pd.DataFrame, *, as_
 
 def surge_flags(surges: pd.DataFrame, *, as_of: pd.Timestamp, f: str, s: FlagSettings, name: dict, language: str,
                 k: int) -> pd.DataFrame:
-    """Surges now: the alarms of the latest ``s.surge_weeks`` periods, one flag per series."""
+    """Surges now: the alarms of the surges frame (its latest periods before ``as_of``), one flag per series."""
     if surges is None or surges.empty:
         return pd.DataFrame(columns=PART_COLUMNS)
     need = {"area", "category", "ds", "y", "expected", "threshold"}
@@ -159,7 +159,7 @@ def surge_flags(surges: pd.DataFrame, *, as_of: pd.Timestamp, f: str, s: FlagSet
         raise DataError(f"surges lacks {sorted(need - set(surges.columns))}; pass the frame "
                         "foresight.warning.surges returns (or leave it out).")
     ds = pd.to_datetime(surges["ds"])
-    recent = surges[(ds >= as_of - s.surge_weeks * step(f)) & (ds < as_of)]
+    recent = surges[ds < as_of]
     if "alarm" in recent.columns:
         recent = recent[recent["alarm"].astype(bool)]
     if recent.empty:

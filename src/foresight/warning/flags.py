@@ -17,7 +17,7 @@ Three kinds:
   what the rise comes from: a recurring season (with its past peaks), a level shift the forecast
   found (since when, by how much), or neither.
 * ``surge``: the surge detector (:func:`foresight.warning.surges`) alarmed in the last
-  ``surge_weeks`` weeks (from the surges passed in, or found with ``settings.surges``).
+  weeks the surges were tested in (the surges passed in, or found with ``settings.surges``).
 * ``escalation``: collective, repeat or higher-level (city and above) petitions rose: the last
   ``escalation_weeks`` weeks hold a significantly larger share of them among all cases (one-sided
   conditional binomial test of the two windows, p < 0.01, at least 3 and at least twice the
