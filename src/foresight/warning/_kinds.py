@@ -32,13 +32,15 @@ def step(f: str) -> pd.DateOffset:
 
 
 def _trailing_rate(hist: pd.DataFrame, as_of: pd.Timestamp, f: str) -> pd.DataFrame:
-    n = 52 if f == "W" else 12
-    start = as_of - (pd.DateOffset(weeks=n) if f == "W" else pd.DateOffset(months=n))
-    recent = hist[pd.to_datetime(hist["ds"]) >= start]
-    last = hist.sort_values("ds").groupby(["area", "category"], sort=False).tail(4 if f == "W" else 1)
-    r = recent.groupby(["area", "category"], sort=False)["y"].mean().rename("normal").reset_index()
-    now = last.groupby(["area", "category"], sort=False)["y"].mean().rename("now").reset_index()
-    return r.merge(now, on=["area", "category"], how="left")
+    """Per series: the mean count of the last year (``normal``) and of the last 4 weeks or month (``now``)."""
+    year, last = (pd.DateOffset(weeks=52), pd.DateOffset(weeks=4)) if f == "W" else (pd.DateOffset(months=12),
+                                                                                       pd.DateOffset(months=1))
+    ds = pd.to_datetime(hist["ds"])
+    recent = hist[ds >= as_of - year]
+    r = recent.groupby(["area", "category"], sort=False, observed=True)["y"].mean().rename("normal")
+    now = recent[ds[recent.index] >= as_of - last].groupby(["area", "category"], sort=False,
+                                                           observed=True)["y"].mean().rename("now")
+    return pd.concat([r, now], axis=1).reset_index()
 
 
 def _nb(m, v) -> tuple[np.ndarray, np.ndarray]:
@@ -213,8 +215,8 @@ def escalation_flags(cases: pd.DataFrame, hist: pd.DataFrame, *, as_of: pd.Times
         past = [window(w0 - year, w0)]
     before = pd.concat(past).groupby(level=[0, 1]).sum().rename(columns={"sum": "before", "size": "before_all"})
     g = now.join(before, how="left").fillna(0).reset_index()
-    keys = set(zip(hist["area"].astype(str), hist["category"].astype(str)))
-    g = g[[key in keys for key in zip(g["area"], g["category"])]]
+    keys = hist[["area", "category"]].drop_duplicates().astype(str)
+    g = g.merge(keys, on=["area", "category"], how="inner")
     # half a case of prior so a category that never escalated is not infinitely surprising
     share = (g["before"] + 0.5) / (g["before_all"] + 1.0)
     g["baseline"] = share * g["now_all"]
