@@ -15,7 +15,8 @@ import pandas as pd
 
 from foresight.errors import ConfigError
 
-__all__ = ["LANGUAGES", "count", "labels", "level_name", "reject_reason", "render", "team_name"]
+__all__ = ["LANGUAGES", "count", "labels", "level_name", "month_name", "period_label", "reject_reason", "render",
+           "team_name"]
 
 LANGUAGES = ("zh", "en")
 
@@ -157,6 +158,14 @@ _TEMPLATES: dict[str, tuple[str, str]] = {  # key: (zh, en)
                  "the last case was received on {last}, {gap} days before {as_of}: the latest periods "
                  "may not be exported yet and look too low."),
     "team": ("第{n}组", "team {n}"),
+    "other_category": ("其他", "Other"),
+    "areas_count": ("区域数", "areas"),
+    "info.plan": ("没有安排驻点：在配置中设置 teams 和 capacity_per_week 即可生成驻点计划。",
+                  "outreach is not planned: set 'teams' and 'capacity_per_week' in the config."),
+    "info.font": ("没有找到中文字体，图中的中文可能显示为方框。请安装 fonts-wqy-microhei"
+                  "（sudo apt-get install fonts-wqy-microhei）后重新生成。",
+                  "no CJK font was found: Chinese labels in the charts may show as boxes. Install "
+                  "fonts-wqy-microhei (sudo apt-get install fonts-wqy-microhei) and run again."),
     "backcheck.fallback": ("没有找到 {prev} 那一期的记录，改为回看最近的一期（{used}）。",
                            "No report of {prev} was recorded; the nearest earlier one ({used}) is checked "
                            "instead."),
@@ -285,3 +294,51 @@ def reject_reason(reason: str, language: str) -> str:
     kind = str(reason).split(";")[0].split(":")[0].strip()
     pair = _REJECTS.get(kind)
     return pair[_lang(language)] if pair else kind
+
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def month_name(month: int, language: str) -> str:
+    """A month's short name: ``"3月"`` or ``"Mar"``.
+
+    Examples
+    --------
+    >>> month_name(3, "zh"), month_name(3, "en")
+    ('3月', 'Mar')
+    """
+    return f"{int(month)}月" if _lang(language) == 0 else _MONTHS[int(month) - 1]
+
+
+def period_label(period: int, freq: str = "W", *, language: str = "en") -> str:
+    """A readable label for a period of the year: ``"week 10 (early Mar)"`` or ``"第10周（3月上旬）"``.
+
+    Parameters
+    ----------
+    period
+        Week of the year (1-53) for ``freq="W"``, month (1-12) for ``freq="M"``.
+    freq
+        ``"W"`` or ``"M"``.
+    language
+        ``"en"`` or ``"zh"``.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> period_label(10)
+    'week 10 (early Mar)'
+    >>> period_label(10, language="zh")
+    '第10周（3月上旬）'
+    >>> period_label(7, "M")
+    'Jul'
+    """
+    if str(freq).upper().startswith("M"):
+        return month_name(int(period), language)
+    day = pd.Timestamp(2021, 1, 1) + pd.Timedelta(days=7 * (int(period) - 1) + 3)
+    third = min((day.day - 1) // 10, 2)
+    if _lang(language) == 0:
+        return f"第{int(period)}周（{day.month}月{'上中下'[third]}旬）"
+    return f"week {int(period)} ({('early', 'mid', 'late')[third]} {_MONTHS[day.month - 1]})"

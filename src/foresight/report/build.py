@@ -156,7 +156,7 @@ def _names(config: ReportConfig, language: str) -> dict[str, dict[str, str]]:
             for key, src in (("category", col), ("theme", "theme"), ("department", "department")):
                 if src in c.columns:
                     out[key] = dict(zip(c["code"], c[src]))
-    out["category"].setdefault("other", "其他" if language == "zh" else "Other")
+    out["category"].setdefault("other", render("other_category", language))
     return out
 
 
@@ -397,8 +397,7 @@ def build_report(config: ReportConfig, *, cases: pd.DataFrame | None = None,
                       optional=True, default=empty)
         if config.teams is None or config.capacity_per_week is None:
             plan = empty
-            info["plan"] = ("没有安排驻点：在配置中设置 teams 和 capacity_per_week 即可生成驻点计划。" if lang == "zh"
-                            else "outreach is not planned: set 'teams' and 'capacity_per_week' in the config.")
+            info["plan"] = render("info.plan", lang)
         elif "flags" in steps.notes:
             plan = empty  # no flags to plan from: the failure is already noted
         else:
@@ -420,8 +419,7 @@ def build_report(config: ReportConfig, *, cases: pd.DataFrame | None = None,
         def draw():
             font = use_cjk_font()
             if font is None and lang == "zh":
-                info["font"] = ("没有找到中文字体，图中的中文可能显示为方框。请安装 fonts-wqy-microhei"
-                                "（sudo apt-get install fonts-wqy-microhei）后重新生成。")
+                info["font"] = render("info.font", lang)
             cat_names = names["category"]
             out = {"total": charts.total_chart(tot_p[["ds", "y"]], tot_fc, as_of=as_of, language=lang)}
             recent = cat_p[cat_p["ds"] >= as_of - pd.DateOffset(years=1)]

@@ -18,7 +18,7 @@ import pandas as pd
 
 from foresight._io import atomic_write
 from foresight.report.render import render_html
-from foresight.text import count, team_name
+from foresight.text import count, reject_reason, team_name
 from foresight.warning.flags import FLAG_COLUMNS
 
 __all__ = ["OUTPUT_FILES", "flags_table", "suppress_counts", "suppress_forecasts", "write_outputs"]
@@ -298,7 +298,11 @@ def write_outputs(result: Any, out_dir: str | os.PathLike[str] | None = None) ->
                 for sheet, frame in (("plan", result.plan), ("risk", result.risk), ("surges", result.surges),
                                      ("backcheck", result.backcheck)):
                     _sheet(frame, result).to_excel(xw, sheet_name=sheet, index=False)
-                result.rejects.to_excel(xw, sheet_name="rejects", index=False)
+                rejects = result.rejects
+                if rejects is not None and "reason" in rejects:
+                    rejects = rejects.assign(reason=[reject_reason(r, result.config.language)
+                                                     for r in rejects["reason"]])
+                rejects.to_excel(xw, sheet_name="rejects", index=False)
 
         atomic_write(tmp / "flags.xlsx", excel)
         k = int(result.config.suppress_below)

@@ -10,7 +10,7 @@ import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from foresight.report.charts import png_data_uri
-from foresight.text import count, labels, level_name, reject_reason, render, team_name
+from foresight.text import count, labels, level_name, period_label, reject_reason, render, team_name
 
 __all__ = ["render_html"]
 
@@ -122,8 +122,6 @@ def render_html(result: Any, *, standalone: bool = True, top: int = 10) -> str:
                   for r in _rows(result.surges, top)]
     wave_rows = []
     if result.waves is not None and len(result.waves):
-        from foresight.warning.waves import period_label
-
         w = result.waves.sort_values("excess", ascending=False) if "excess" in result.waves else result.waves
         for r in _rows(w, top):
             wave_rows.append({"area": area(r["area"]), "category": cat(r["category"]),

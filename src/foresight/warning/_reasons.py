@@ -17,9 +17,8 @@ import re
 import numpy as np
 import pandas as pd
 
-from foresight.text import render
+from foresight.text import period_label, render
 from foresight.warning._grid import period_of_year
-from foresight.warning.waves import period_label
 
 __all__ = ["wave_basis", "wave_reason", "BASES"]
 
