@@ -202,3 +202,29 @@ def test_flags_table_hides_small_counts_and_keeps_the_flag_vocabulary():
     assert table["observed"].tolist() == ["", "<5"]
     assert table["reason"].tolist() == flags["reason"].tolist(), "reasons come suppressed from their templates"
     assert table["area_name"].tolist() == ["<b>村</b>", ""]
+
+
+def test_the_report_fits_the_model_once_and_reads_back_the_earlier_run(tmp_path, monkeypatch):
+    """One engine run per report, none for the back-check: it reads the flags the earlier run wrote."""
+    import dataclasses
+
+    from foresight.forecasting import engine
+    from foresight.report import build_report, write_outputs
+    from foresight.synth import generate_district
+
+    d = generate_district(seed=3, start="2022-01-03", end="2024-06-30", scale=0.05)
+    cfg = report_config_from_dict({"store": "unused.duckdb", "as_of": "2024-06-03", "horizon": 8, "backcheck": 4,
+                                   "out_dir": str(tmp_path)}, check_files=False, base_dir=str(tmp_path))
+    calls = []
+    real = engine.run_engine
+    monkeypatch.setattr(engine, "run_engine", lambda *a, **k: calls.append(1) or real(*a, **k))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        first = build_report(cfg, cases=d.cases)
+        assert len(calls) == 1 and first.backcheck_summary == {"none": True}
+        write_outputs(first)
+        later = build_report(dataclasses.replace(cfg, as_of=pd.Timestamp("2024-07-01")), cases=d.cases)
+    assert len(calls) == 2, "the back-check re-fitted the past"
+    assert later.run["model_fits"] == 1
+    assert later.backcheck_summary["prev_as_of"] == "2024-06-03" and not later.backcheck_summary["fallback"]
+    assert set(later.backcheck["id"]) == set(first.flags["id"])

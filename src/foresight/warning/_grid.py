@@ -91,8 +91,12 @@ def to_grid(panel: pd.DataFrame, *, freq: str, before: pd.Timestamp | None = Non
         t = ((ds - dates[0]).dt.days // 7).to_numpy()
     else:
         t = ((ds.dt.year - dates[0].year) * 12 + ds.dt.month - dates[0].month).to_numpy()
-    codes, uniques = pd.MultiIndex.from_frame(df[["area", "category"]].astype(str)).factorize()
-    keys = uniques.to_frame(index=False, name=["area", "category"])
+    # factorize each key column, then the pair of codes (a MultiIndex of 10^6 rows builds tuples: slow)
+    a_codes, a_uni = pd.factorize(df["area"], use_na_sentinel=False)
+    c_codes, c_uni = pd.factorize(df["category"], use_na_sentinel=False)
+    codes, pairs = pd.factorize(a_codes.astype(np.int64) * len(c_uni) + c_codes)
+    keys = pd.DataFrame({"area": np.asarray(a_uni, dtype=object)[pairs // len(c_uni)].astype(str),
+                         "category": np.asarray(c_uni, dtype=object)[pairs % len(c_uni)].astype(str)})
     order = np.lexsort((keys["category"].to_numpy(), keys["area"].to_numpy()))
     rank = np.empty_like(order)
     rank[order] = np.arange(len(order))
