@@ -19,8 +19,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from foresight import periods
+from foresight._glm import fit_poisson
 from foresight.forecasting._design import Design
-from foresight.forecasting._glm import fit_poisson
 from foresight.forecasting.breaks import detect_breaks
 
 __all__ = ["ShapeFit", "LevelFit", "fit_shapes", "fit_levels", "local_shape", "volume_groups",
@@ -53,7 +54,7 @@ class ShapeFit:
 def history_years(y_nodes: np.ndarray, design: Design) -> np.ndarray:
     """Years of history of each row, counted from the period by which a tenth of its volume had
     arrived (a few stray early cases do not count)."""
-    per_year = 52 if design.freq == "W" else 12
+    per_year = periods.periods_per_year(design.freq)
     yh = np.nan_to_num(y_nodes[:, : design.n_hist])
     cum = np.cumsum(yh, axis=1)
     t10 = np.argmax(cum >= 0.1 * np.maximum(cum[:, -1:], 1e-9), axis=1)
@@ -69,15 +70,28 @@ def _node_penalty(y_nodes: np.ndarray, design: Design) -> np.ndarray:
     return pen
 
 
+def per_period(penalty: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Ridge precisions (rows x columns) from weights in units of "periods of average data".
+
+    A weight of 1 on a coefficient counts as much as one period of the series' own average count,
+    so the same weight shrinks a sparse and a dense series alike relative to their information.
+    """
+    obs = ~np.isnan(y)
+    scale = np.maximum(np.where(obs, y, 0.0).sum(1) / np.maximum(obs.sum(1), 1), 1e-3)
+    pen = np.asarray(penalty, float)
+    return scale[:, None] * (pen if pen.ndim == 2 else pen[None, :])
+
+
 def fit_shapes(y_nodes: np.ndarray, design: Design, *, total_row: int = 0) -> ShapeFit:
     """Fit the regression on every aggregate node; calendar effects shrink toward the total's."""
     X = design.X[: design.n_hist]
     pen = _node_penalty(y_nodes, design)
-    tot = fit_poisson(y_nodes[[total_row]], X, penalty=pen[[total_row]])
+    y_tot = y_nodes[[total_row]]
+    tot = fit_poisson(y_tot, X, penalty=per_period(pen[[total_row]], y_tot)).beta
     prior = np.zeros_like(np.broadcast_to(tot, (len(y_nodes), tot.shape[1]))).copy()
     cal = design.cols("holiday", "window")
     prior[:, cal] = tot[0, cal]
-    beta = fit_poisson(y_nodes, X, penalty=pen, prior=prior)
+    beta = fit_poisson(y_nodes, X, penalty=per_period(pen, y_nodes), prior=prior).beta
     beta[total_row] = tot[0]
     return ShapeFit(beta=beta, design=design)
 
@@ -106,7 +120,7 @@ def _local_shape(y: np.ndarray, log_shape: np.ndarray, design: Design, *, tau: f
     Returns the corrected log shape over history + horizon.
     """
     T = design.n_hist
-    per = 52 if design.freq == "W" else 12
+    per = periods.periods_per_year(design.freq)
     half = per // 2
     obs = ~np.isnan(y[:, :T])
     yv = np.where(obs, y[:, :T], 0.0)
@@ -130,7 +144,7 @@ def _local_shape(y: np.ndarray, log_shape: np.ndarray, design: Design, *, tau: f
     yy = np.where(keep, yc, np.nan)
     off = np.log(np.maximum(level_t, 1e-12)) + log_shape[:, :T]
     gamma = fit_poisson(yy, X[:T], penalty=np.full(len(cols), 1.0 / tau**2), offset=off,
-                        absolute=True, iterations=iterations, tol=1e-4)
+                        max_iter=iterations, tol=1e-4).beta
     return log_shape + gamma @ X.T
 
 
