@@ -27,6 +27,7 @@ __all__ = [
     "periods_per_year",
     "period_range",
     "period_index",
+    "period_at",
     "period_of_year",
     "shift",
     "future_starts",
@@ -363,6 +364,35 @@ def period_index(ds: Any, origin: Any, freq: str) -> np.ndarray:
             return (idx.asi8 - t0.value) // (7 * _DAY_NS)
         return np.asarray((idx - t0).days // 7, dtype=np.int64)
     return np.asarray((idx.year - t0.year) * 12 + idx.month - t0.month, dtype=np.int64)
+
+
+def period_at(index: Any, origin: Any, freq: str) -> pd.DatetimeIndex:
+    """The period starts ``index`` whole periods after ``origin`` (the inverse of :func:`period_index`).
+
+    Parameters
+    ----------
+    index : sequence of int
+        Periods from ``origin``.
+    origin : date-like
+        A period start (period 0).
+    freq : {"W", "M"}
+        Period length.
+
+    Returns
+    -------
+    pandas.DatetimeIndex
+
+    Examples
+    --------
+    >>> period_at([0, 2], "2024-01-01", "W").day.tolist(), period_at([13], "2023-12-01", "M").month.tolist()
+    ([1, 15], [1])
+    """
+    k = np.asarray(index, dtype=np.int64)
+    t0 = pd.Timestamp(origin)
+    if normalize_freq(freq) == "W":
+        return pd.DatetimeIndex(t0.to_datetime64().astype("datetime64[ns]") + (7 * k).astype("timedelta64[D]"))
+    months = t0.year * 12 + t0.month - 1 + k
+    return pd.DatetimeIndex(pd.to_datetime({"year": months // 12, "month": months % 12 + 1, "day": 1}))
 
 
 def period_of_year(ds: Any, freq: str) -> np.ndarray:

@@ -103,7 +103,8 @@ def baseline_means(y: np.ndarray, horizon: int, freq: str, name: str) -> np.ndar
 
 
 #: Periods of each holdout (two of them, ending at the last period) that choose half-lives and models and
-#: measure dispersion: up to a quarter (13 weeks) or half a year (6 months), never more than the horizon.
+#: measure dispersion: up to a quarter (13 weeks) or half a year (6 months), never more than the horizon
+#: (set in the first engine, commit bcf12e9).
 HOLDOUT_PERIODS = {"W": 13, "M": 6}
 
 

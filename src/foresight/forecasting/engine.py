@@ -37,9 +37,10 @@ __all__ = ["ALL", "AUTO_CANDIDATES", "DEFAULT_MODEL", "EngineResult", "default_f
 DEFAULT_MODEL = "nbglm"
 #: Baselines that ``model="auto"`` may pick for a volume group where they beat the default model.
 AUTO_CANDIDATES = ("snaive", "swa", "mean")
+# Tuning constants: source as in foresight.forecasting._core (set in the first engine, commit bcf12e9;
+# docs/benchmarks.md measures the model with these values).
 #: Half-lives (in periods) of the recent level that the holdouts choose from, per volume group: one
-#: month to one year (weekly), one to twelve months (monthly). Chosen on the sample district and the
-#: NYC backtests (docs/benchmarks.md).
+#: month to one year (weekly), one to twelve months (monthly).
 HALF_LIVES = {"W": (4.0, 8.0, 13.0, 26.0, 52.0), "M": (1.0, 2.0, 3.0, 6.0, 12.0)}
 #: A baseline replaces the default model in a volume group only when its holdout score is this much
 #: lower (2%), so that noise between near-equal models does not flip the choice from week to week.
