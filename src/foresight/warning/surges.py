@@ -30,7 +30,7 @@ per-test level by the Benjamini-Hochberg procedure over every (series, week) tes
 expected share of false alarms among the alarms at ``q``.
 
 Everything is batched: one design matrix serves every series and week, and the GLM is fitted for all
-of them at once (see :mod:`foresight.warning._glm`).
+of them at once (see :mod:`foresight._glm`).
 
 References
 ----------

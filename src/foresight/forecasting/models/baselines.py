@@ -8,7 +8,7 @@ value), so intervals fit small counts just like the default model's.
 
 from __future__ import annotations
 
-import numpy as np
+import numpy as np  # noqa: F401  (the docstring examples use it)
 import pandas as pd
 
 from foresight.forecasting._baselines import METHODS, baseline_means, holdout_alpha, validation_periods
