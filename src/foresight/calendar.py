@@ -507,7 +507,8 @@ def _sf_offset(starts: pd.DatetimeIndex, f: str) -> np.ndarray:
     sf = pd.DatetimeIndex([spring_festival(int(y)) for y in ys])
     sf_start = periods.period_start(sf, f)
     # periods since a common Monday (any fixed period start works: only differences are used)
-    diff = periods.period_index(starts, "1970-01-05", f)[:, None] - periods.period_index(sf_start, "1970-01-05", f)[None, :]
+    diff = (periods.period_index(starts, "1970-01-05", f)[:, None]
+            - periods.period_index(sf_start, "1970-01-05", f)[None, :])
     # nearest festival; on a tie prefer the coming one (negative offset): key |d| then d
     key = np.abs(diff) * 2 + (diff > 0)
     return diff[np.arange(len(starts)), key.argmin(axis=1)].astype("int64")

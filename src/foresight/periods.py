@@ -440,10 +440,10 @@ def check_period_starts(ds: Any, freq: str, *, what: str = "panel") -> None:
 
     Examples
     --------
-    >>> check_period_starts(pd.to_datetime(["2024-01-02"]), "W")
+    >>> check_period_starts(pd.to_datetime(["2024-01-02"]), "W")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    foresight.errors.DataError: weekly panel periods (ds) must all start on Monday (the week start to_panel uses), but 2024-01-02 is a Tuesday: rebuild the panel with foresight.to_panel(cases, freq='W') or label dates with foresight.calendar.period_start(dates, 'W')
+    foresight.errors.DataError: weekly panel periods (ds) must all start on Monday (...), but 2024-01-02 is a Tuesday: ...
     """
     f = normalize_freq(freq)
     idx = pd.DatetimeIndex(ds)

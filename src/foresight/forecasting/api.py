@@ -49,8 +49,8 @@ def forecast(
         Periods to forecast after the last period of the panel.
     model : str
         ``"auto"`` (default: the default model, or per volume group a baseline from
-        :data:`foresight.forecasting.engine.AUTO_CANDIDATES` when it beat the default model at two holdout origins; the ``model``
-        column says which), ``"nbglm"`` (the default model everywhere) or another name in
+        :data:`foresight.forecasting.engine.AUTO_CANDIDATES` when it beat the default model at two
+        holdout origins; the ``model`` column says which), ``"nbglm"`` (the default model everywhere) or another name in
         :data:`foresight.forecasting.models.MODELS` (run as is, without reconciliation).
     quantiles : tuple of float
         Quantile levels; one column ``pNN`` each.

@@ -104,7 +104,7 @@ def _node_matrix(y: np.ndarray, A) -> np.ndarray:
 
 
 def run_engine(*args: Any, **kwargs: Any) -> EngineResult:
-    """Fit the default model on a panel (see :func:`forecast`), BLAS kept to one thread.
+    """Fit the default model on a panel (see :func:`foresight.forecasting.forecast`), BLAS kept to one thread.
 
     The work is many small matrix products and solves; spreading each over threads costs more in
     synchronisation than it gains (and far more on a busy machine).
