@@ -106,7 +106,7 @@ def infer_freq(ds: Any) -> str:
     weekly = bool((np.diff(days) % 7 == 0).all())
     monthly = bool((idx.day == 1).all())
     if len(idx) == 1:
-        return "M" if monthly and idx[0].dayofweek != 0 else "W"
+        return "M" if monthly and idx[0].day_of_week != 0 else "W"
     if weekly:
         return "W"
     if monthly:
@@ -420,7 +420,7 @@ def period_of_year(ds: Any, freq: str) -> np.ndarray:
     idx = pd.DatetimeIndex(ds)
     if normalize_freq(freq) == "M":
         return np.asarray(idx.month - 1, dtype=np.int64)
-    return np.minimum((np.asarray(idx.dayofyear) - 1) // 7, 51).astype(np.int64)
+    return np.minimum((np.asarray(idx.day_of_year) - 1) // 7, 51).astype(np.int64)
 
 
 def check_period_starts(ds: Any, freq: str, *, what: str = "panel") -> None:
