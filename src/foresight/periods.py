@@ -102,7 +102,7 @@ def infer_freq(ds: Any) -> str:
     idx = pd.DatetimeIndex(pd.to_datetime(ds)).dropna().unique().sort_values()
     if len(idx) == 0:
         return "W"
-    days = idx.normalize().asi8 // _DAY_NS
+    days = idx.values.astype("datetime64[D]").astype(np.int64)  # whatever the resolution
     weekly = bool((np.diff(days) % 7 == 0).all())
     monthly = bool((idx.day == 1).all())
     if len(idx) == 1:
