@@ -3,13 +3,13 @@ fingerprints of its inputs (internal)."""
 
 from __future__ import annotations
 
-import hashlib
 import importlib.metadata
 import platform
 from pathlib import Path
 
 import pandas as pd
 
+from foresight._io import sha256_file
 from foresight.report.config import ReportConfig
 from foresight.text import render
 
@@ -17,14 +17,6 @@ __all__ = ["cases_at_level", "input_files", "names_of", "read_inputs", "reject_s
 
 _VERSIONS = ("foresight", "pandas", "numpy", "scipy", "statsmodels", "matplotlib", "jinja2", "duckdb",
              "openpyxl", "pyarrow", "chinesecalendar", "holidays")
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def versions() -> dict[str, str]:
@@ -109,5 +101,5 @@ def input_files(config: ReportConfig) -> list[dict]:
                         ("categories", [config.categories]), ("config", [config.source])):
         for p in paths:
             if p is not None and Path(p).is_file():
-                out.append({"kind": kind, "path": str(p), "sha256": _sha256(Path(p)), "bytes": Path(p).stat().st_size})
+                out.append({"kind": kind, "path": str(p), "sha256": sha256_file(p), "bytes": Path(p).stat().st_size})
     return out

@@ -16,29 +16,23 @@ from scipy import stats
 
 from foresight.errors import DataError
 from foresight.text import render
-from foresight.warning._grid import period_of_year
+from foresight.periods import period_of_year, period_offset, periods_per_year, shift
 from foresight.warning._reasons import wave_basis, wave_reason
 from foresight.settings import FlagSettings
 
-__all__ = ["PART_COLUMNS", "escalation_flags", "step", "surge_flags", "wave_flags"]
+__all__ = ["PART_COLUMNS", "escalation_flags", "surge_flags", "wave_flags"]
 
 PART_COLUMNS = ["area", "category", "kind", "start", "end", "expected", "expected_lo", "expected_hi", "observed",
                 "baseline", "excess", "p_wave", "score", "reason"]
 
 
-def step(f: str) -> pd.DateOffset:
-    """One period."""
-    return pd.DateOffset(weeks=1) if f == "W" else pd.offsets.MonthBegin(1)
-
-
 def _trailing_rate(hist: pd.DataFrame, as_of: pd.Timestamp, f: str) -> pd.DataFrame:
     """Per series: the mean count of the last year (``normal``) and of the last 4 weeks or month (``now``)."""
-    year, last = (pd.DateOffset(weeks=52), pd.DateOffset(weeks=4)) if f == "W" else (pd.DateOffset(months=12),
-                                                                                       pd.DateOffset(months=1))
     ds = pd.to_datetime(hist["ds"])
-    recent = hist[ds >= as_of - year]
+    recent = hist[ds >= shift(as_of, -periods_per_year(f), f)]
+    last = shift(as_of, -(4 if f == "W" else 1), f)
     r = recent.groupby(["area", "category"], sort=False, observed=True)["y"].mean().rename("normal")
-    now = recent[ds[recent.index] >= as_of - last].groupby(["area", "category"], sort=False,
+    now = recent[ds[recent.index] >= last].groupby(["area", "category"], sort=False,
                                                            observed=True)["y"].mean().rename("now")
     return pd.concat([r, now], axis=1).reset_index()
 
@@ -63,14 +57,14 @@ def _horizon(fc: pd.DataFrame, as_of: pd.Timestamp, horizon: int, f: str) -> pd.
     fc = fc[pd.to_datetime(fc["ds"]) >= as_of].copy()
     fc["ds"] = pd.to_datetime(fc["ds"])
     if f == "W":
-        return fc[fc["ds"] < as_of + horizon * step(f)]
+        return fc[fc["ds"] < as_of + horizon * period_offset(f)]
     return fc.groupby(["area", "category"], sort=False).head(horizon)
 
 
 def _seasonal(tot: pd.DataFrame, fc: pd.DataFrame, waves: pd.DataFrame, trig: pd.Series, *, as_of, horizon, f,
               s: FlagSettings) -> pd.DataFrame:
     """Mark the series whose recurring wave starts within the horizon (the lead-time trigger)."""
-    pos = period_of_year(pd.DatetimeIndex([as_of + k * step(f) for k in range(horizon)]), f) + 1
+    pos = period_of_year(pd.DatetimeIndex([shift(as_of, k, f) for k in range(horizon)]), f) + 1
     w = waves[waves["onset"].isin(pos)].copy()
     if w.empty:
         tot["lead"], tot["base"] = np.nan, np.nan
@@ -102,7 +96,7 @@ def wave_flags(hist: pd.DataFrame, fc: pd.DataFrame, waves: pd.DataFrame, *, as_
     tot["expected"] = tot["total"]
     normal = tot["normal"].fillna(0.0).to_numpy()
     # the horizon total is gamma-Poisson: Poisson counts around one uncertain level
-    tot["v"] = s.level_cv ** 2 + s.level_cases / (normal * (52 if f == "W" else 12) + 1.0)
+    tot["v"] = s.level_cv ** 2 + s.level_cases / (normal * periods_per_year(f) + 1.0)
     size, prob = _nb(tot["total"], tot["v"])
     need = np.ceil(np.maximum(s.wave_ratio * normal * horizon, s.wave_min))
     tot["p_wave"] = stats.nbinom.sf(need - 1, size, prob)
@@ -197,9 +191,8 @@ def escalation_flags(cases: pd.DataFrame, hist: pd.DataFrame, *, as_of: pd.Times
     frame = pd.DataFrame({"area": c["area"].astype(str).to_numpy(), "category": c["category"].astype(str).to_numpy(),
                           "rec": pd.to_datetime(c["received"]).to_numpy(), "esc": esc.to_numpy(dtype=float)})
     weeks = s.escalation_weeks
-    span = pd.DateOffset(weeks=weeks) if f == "W" else pd.DateOffset(months=weeks)
-    year = pd.DateOffset(weeks=52) if f == "W" else pd.DateOffset(months=12)
-    w0 = as_of - span
+    w0 = shift(as_of, -weeks, f)
+    year = periods_per_year(f) * period_offset(f)
     first = frame["rec"].min()
 
     def window(a, b):
@@ -232,7 +225,7 @@ def escalation_flags(cases: pd.DataFrame, hist: pd.DataFrame, *, as_of: pd.Times
     g["expected"] = g["baseline"]
     g["expected_lo"], g["expected_hi"] = _poisson_interval(g["expected"])
     g["start"] = w0
-    g["end"] = as_of - step(f)
+    g["end"] = shift(as_of, -1, f)
     g["excess"] = g["observed"] - g["baseline"]
     g["score"] = s.escalation_weight * g["excess"]
     g["p_wave"] = np.nan

@@ -17,8 +17,8 @@ import re
 import numpy as np
 import pandas as pd
 
+from foresight.periods import period_of_year
 from foresight.text import period_label, render
-from foresight.warning._grid import period_of_year
 
 __all__ = ["wave_basis", "wave_reason", "BASES"]
 

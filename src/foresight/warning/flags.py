@@ -45,9 +45,10 @@ import pandas as pd
 from scipy import stats
 
 from foresight.errors import ConfigError, DataError
-from foresight.warning._grid import check_panel, panel_freq
-from foresight.warning._kinds import PART_COLUMNS, escalation_flags, surge_flags, wave_flags
+from foresight.periods import panel_freq, shift
+from foresight.schemas import check_panel
 from foresight.settings import FLAG_KINDS, FlagSettings
+from foresight.warning._kinds import PART_COLUMNS, escalation_flags, surge_flags, wave_flags
 from foresight.warning.surges import surges as find_surges
 from foresight.warning.waves import waves as find_waves
 
@@ -69,8 +70,7 @@ def _as_of(panel: pd.DataFrame, as_of, freq: str) -> pd.Timestamp:
         return pd.Timestamp(as_of)
     if panel.attrs.get("as_of") is not None:
         return pd.Timestamp(panel.attrs["as_of"])
-    last = pd.to_datetime(panel["ds"]).max()
-    return last + (pd.Timedelta(days=7) if freq == "W" else pd.offsets.MonthBegin(1))
+    return shift(pd.to_datetime(panel["ds"]).max(), 1, freq)
 
 
 def expected_totals(fc: pd.DataFrame) -> pd.DataFrame:
@@ -272,7 +272,7 @@ def flags(
     'area kind      start  expected  baseline\\n  T1 wave 2024-02-26     150.0      27.8'
     """
     s = (settings or FlagSettings()).replace(**overrides) if overrides else (settings or FlagSettings())
-    check_panel(panel)
+    panel = check_panel(panel)
     if language not in ("en", "zh"):
         raise ConfigError(f"language={language!r}: use 'en' or 'zh'.")
     if horizon < 1:
