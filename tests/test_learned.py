@@ -123,3 +123,13 @@ def test_flags_take_probabilities_from_the_caller(panel):
     assert list(zip(f.area, f.category)) == [("A", "roads")]
     with pytest.raises(DataError, match="p_wave"):
         flags(hist, as_of, forecasts=fc, kinds=("wave",), wave_p=p.drop(columns="p_wave"))
+
+
+def test_large_panels_train_on_a_seeded_sample_of_series(panel):
+    a = training_examples(panel, horizon=13, until="2021-01-04", max_series=5, seed=1)
+    b = training_examples(panel, horizon=13, until="2021-01-04", max_series=5, seed=1)
+    full = training_examples(panel, horizon=13, until="2021-01-04")
+    assert len(np.unique(a.series)) == 5 and np.array_equal(a.series, b.series)
+    # the sampled rows carry exactly the features they have in the full table
+    key = np.isin(full.series, np.unique(a.series))
+    np.testing.assert_array_equal(full.X[key], a.X)

@@ -108,7 +108,8 @@ def _movement(sums: _Sums, t: np.ndarray, ppy: int, w: tuple[int, ...], horizon:
     }
 
 
-def examples(grid: Grid, origins: np.ndarray, *, horizon: int, ratio: float, min_cases: float) -> Examples:
+def examples(grid: Grid, origins: np.ndarray, *, horizon: int, ratio: float, min_cases: float,
+             rows: np.ndarray | None = None) -> Examples:
     """Features and labels of every series active in the year before each origin.
 
     Parameters
@@ -119,6 +120,8 @@ def examples(grid: Grid, origins: np.ndarray, *, horizon: int, ratio: float, min
         Column indices of the grid (``len(grid.dates)`` is the period after the last).
     horizon, ratio, min_cases
         The wave definition.
+    rows
+        Only these series (grid rows); the category and area movements still sum over all series.
 
     Returns
     -------
@@ -128,7 +131,8 @@ def examples(grid: Grid, origins: np.ndarray, *, horizon: int, ratio: float, min
     t = np.asarray(origins, dtype=np.int64)
     ppy, w = windows(grid.freq)
     v = grid.values
-    own = _Sums(v)
+    rows = np.arange(v.shape[0]) if rows is None else np.asarray(rows)
+    own = _Sums(v[rows])
     m_year = own.mean(t, -ppy, 0)
     s_year = own.sum(t, -ppy, 0)
     n_year = own.sum(t, -ppy, 0, "n")
@@ -157,7 +161,7 @@ def examples(grid: Grid, origins: np.ndarray, *, horizon: int, ratio: float, min
         keep = ("ratio_w1", "ratio_w3", "ly_next", "ly_ramp", "ly2_next") if name == "cat" else (
             "ratio_w1", "ratio_w3", "ly_next")
         for k in keep:
-            f[f"{name}_{k}"] = g[k][codes]
+            f[f"{name}_{k}"] = g[k][codes[rows]]
     tot = _movement(_Sums(np.nansum(v, axis=0, keepdims=True)), t, ppy, w, horizon)
     f["all_ratio_w3"] = np.broadcast_to(tot["ratio_w3"], m_year.shape)
     f["all_ly_next"] = np.broadcast_to(tot["ly_next"], m_year.shape)
@@ -171,11 +175,11 @@ def examples(grid: Grid, origins: np.ndarray, *, horizon: int, ratio: float, min
     label = np.where(full, ((total >= ratio * m_year * horizon) & (total >= min_cases)).astype(float), np.nan)
     active = (s_year > 0).T.ravel()  # origin-major rows
     X = np.stack([np.asarray(f[k]).T.ravel() for k in FEATURES], axis=1)[active].astype(np.float32)
-    rows = np.broadcast_to(np.arange(v.shape[0])[:, None], m_year.shape).T.ravel()[active]
+    series = np.broadcast_to(rows[:, None], m_year.shape).T.ravel()[active]
     cols = np.broadcast_to(t[None, :], m_year.shape).T.ravel()[active]
 
     def flat(a):
         return np.asarray(a).T.ravel()[active]
 
-    return Examples(X=X, series=rows, origin=cols, normal=flat(m_year), need=flat(need),
+    return Examples(X=X, series=series, origin=cols, normal=flat(m_year), need=flat(need),
                     total=flat(total), label=flat(label))

@@ -101,8 +101,13 @@ def _grid_origin(grid, as_of: pd.Timestamp) -> int:
 
 
 def training_examples(panel: pd.DataFrame, *, horizon: int, until, every: int = 1, ratio: float = 1.5,
-                      min_cases: float = 10.0, freq: str | None = None) -> Examples:
-    """Labelled examples of one panel at every ``every``-th origin whose horizon ends by ``until``."""
+                      min_cases: float = 10.0, freq: str | None = None, max_series: int | None = None,
+                      seed: int = 0) -> Examples:
+    """Labelled examples of one panel at every ``every``-th origin whose horizon ends by ``until``.
+
+    With more than ``max_series`` series, a uniform random sample of ``max_series`` of them (``seed``)
+    gives the examples; the category and area movements still sum over all series.
+    """
     check_panel(panel)
     f = panel_freq(panel, freq)
     until = pd.Timestamp(until)
@@ -113,7 +118,11 @@ def training_examples(panel: pd.DataFrame, *, horizon: int, until, every: int = 
     if len(t) == 0:
         raise DataError(f"the panel has too short a history before {until.date()} to train on: at "
                         f"least {ppy + horizon} periods are needed; pass more history or a pooled model.")
-    return examples(grid, t, horizon=horizon, ratio=ratio, min_cases=min_cases)
+    n = grid.values.shape[0]
+    rows = None
+    if max_series is not None and n > max_series:
+        rows = np.sort(np.random.default_rng(seed).choice(n, size=max_series, replace=False))
+    return examples(grid, t, horizon=horizon, ratio=ratio, min_cases=min_cases, rows=rows)
 
 
 def fit_wave_model(
@@ -127,6 +136,7 @@ def fit_wave_model(
     calibration: str | None = "isotonic",
     holdout: float = 0.25,
     expected: bool = True,
+    max_series: int | None = 20_000,
     max_iter: int = 200,
     seed: int = 0,
 ) -> WaveModel:
@@ -151,6 +161,10 @@ def fit_wave_model(
         Share of the origins (the latest) kept for calibration.
     expected : bool
         Also fit the Poisson regressor of the horizon total.
+    max_series : int or None
+        Train on at most this many series per log (a seeded uniform sample), which bounds time and
+        memory on very large panels (every origin of 20,000 weekly series over 7 years is about 7
+        million examples before ``every``).
     max_iter : int
         Boosting iterations.
     seed : int
@@ -192,7 +206,7 @@ def fit_wave_model(
     for p in panels:
         try:
             ex = training_examples(p, horizon=horizon, until=until, every=every, ratio=wave_ratio,
-                                   min_cases=wave_min)
+                                   min_cases=wave_min, max_series=max_series, seed=seed)
         except DataError:
             if len(panels) == 1:
                 raise
