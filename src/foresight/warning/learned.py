@@ -47,6 +47,19 @@ class WaveModel:
         The wave definition and frequency the model was trained for.
     info
         How it was trained: examples, positives, training and calibration origins.
+
+    Examples
+    --------
+    >>> import pickle, numpy as np, pandas as pd
+    >>> ds = pd.date_range("2019-01-07", periods=260, freq="W-MON")
+    >>> rng = np.random.default_rng(0)
+    >>> panel = pd.concat([pd.DataFrame({"area": a, "category": "roads", "ds": ds, "y": rng.poisson(5.0, 260)})
+    ...                    for a in "ABC"])
+    >>> m = fit_wave_model(panel, until="2023-12-25", max_iter=10, expected=False)
+    >>> (m.horizon, m.ratio, m.min_cases, m.freq)
+    (13, 1.5, 10.0, 'W')
+    >>> pickle.loads(pickle.dumps(m)).info == m.info
+    True
     """
 
     classifier: HistGradientBoostingClassifier
