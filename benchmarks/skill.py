@@ -25,9 +25,13 @@ recall and F1 of the whole flag set, median lead of the hits in the top 20 (week
 the first week at or above 1.5 x normal). Everything the learned model's output depends on (own or
 pooled training; the flag threshold on
 ``p_wave``) is chosen on the origins whose horizon ends before the last year of the log; the last year
-(NYC 2021, Zurich 2023) is the blind period, scored with those choices. Usage::
+(NYC 2021, Zurich 2023) is the blind period, scored with those choices. ``--synth P`` instead scores
+the sample district against its ground truth (``benchmarks/warning_synth.py``'s flag scoring: weekly
+origins 2024-06-03 .. 2025-06-30, town and district level), the default flags against flags whose
+forecast trigger is the learned probability at ``p_wave >= P``. Usage::
 
-    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/skill.py [--logs nyc,zurich] [--horizons 13]
+    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/skill.py [--logs nyc,zurich] [--horizons 13,26]
+    OMP_NUM_THREADS=1 PYTHONPATH=benchmarks .venv/bin/python benchmarks/skill.py --synth 0.15
 """
 
 from __future__ import annotations
@@ -322,6 +326,20 @@ def docs_section() -> None:
         update_docs_section("skill", "\n\n".join(parts), title="Skill: the learned wave probability")
 
 
+def synth(prob: float) -> dict:
+    """The sample district against its ground truth: default flags and learned flags, same scoring."""
+    from foresight.synth import generate_district
+    from warning_synth import flag_scores
+
+    district = generate_district()
+    first, last = pd.Timestamp("2024-06-03"), pd.Timestamp("2025-06-30")
+    out = {}
+    for name, lp in (("default_flags", None), ("learned", prob)):
+        _, out[name] = flag_scores(district, first=first, last=last, learned_prob=lp)
+        print(name, out[name], flush=True)
+    return dict(learned_prob=prob, origins=f"{first.date()} .. {last.date()} weekly", **out)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--logs", default="nyc,zurich")
@@ -329,8 +347,17 @@ def main() -> None:
     ap.add_argument("--cache", default=None, help="folder to keep the anchors' forecasts between runs")
     ap.add_argument("--dev-only", action="store_true",
                     help="only the origins before the blind year (for choosing; nothing is recorded)")
+    ap.add_argument("--synth", type=float, default=None, metavar="P",
+                    help="only the sample district against its ground truth, learned flags at p_wave >= P")
     ap.add_argument("--no-record", action="store_true")
     args = ap.parse_args()
+    if args.synth is not None:
+        res = synth(args.synth)
+        if not args.no_record:
+            f = RESULTS / "skill_synth.json"
+            atomic_write(f, lambda p: p.write_text(json.dumps(res, indent=1, default=str), encoding="utf-8"))
+            print(f"recorded {f}")
+        return
     names = args.logs.split(",")
     cache = Path(args.cache) if args.cache else None
     panels = {n: load(n) for n in LOGS}
