@@ -294,9 +294,40 @@ COMMAND = "OMP_NUM_THREADS=1 .venv/bin/python benchmarks/skill.py --logs nyc,zur
 NAMES = {"nyc": "NYC council cases (blind 2021)", "zurich": "Zurich city reports (blind 2023)"}
 
 
+FIGURE = ROOT / "docs" / "img" / "skill_reliability.png"
+
+
+def reliability_figure(records: list[dict]) -> None:
+    """Reliability curves (mean predicted against observed wave rate per bin), one panel per run."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(records), figsize=(3.2 * len(records), 3.4), squeeze=False)
+    for ax, r in zip(axes[0], records):
+        rel = pd.DataFrame(r["reliability"])
+        for phase, style in (("dev", "o-"), ("blind", "s--")):
+            d = rel[rel["phase"] == phase]
+            ax.plot(d["mean_p"], d["observed"], style, ms=3, label=phase)
+        ax.plot([0, 1], [0, 1], color="grey", lw=0.8)
+        ax.set(xlim=(0, 1), ylim=(0, 1), xlabel="predicted p_wave", title=f"{r['log']} h{r['horizon']}")
+    axes[0][0].set_ylabel("observed wave rate")
+    axes[0][0].legend(loc="upper left", fontsize=8)
+    fig.tight_layout()
+    FIGURE.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(FIGURE, lambda p: fig.savefig(p, dpi=110, format="png"))
+    plt.close(fig)
+
+
 def docs_section() -> None:
     """Rebuild the docs/benchmarks.md section from every recorded ``skill_*.json``."""
     parts = []
+    records = [json.loads(f.read_text(encoding="utf-8")) for f in sorted(RESULTS.glob("skill_*_h*.json"))]
+    if records:
+        reliability_figure(records)
+        parts.append("Reliability of `p_wave` (development and blind origins of the chosen variant; the "
+                     "grey line is perfect calibration):\n\n![reliability](img/skill_reliability.png)")
     for f in sorted(RESULTS.glob("skill_*_h*.json")):
         r = json.loads(f.read_text(encoding="utf-8"))
         ch, blind = r["choice"], r["summary"].get("blind")
