@@ -55,7 +55,7 @@ from foresight.forecasting import forecast  # noqa: E402
 from foresight.panel import to_panel  # noqa: E402
 from foresight.warning import flags  # noqa: E402
 from foresight.warning._features import examples  # noqa: E402
-from foresight.warning._grid import to_grid  # noqa: E402
+from foresight.matrix import to_matrix  # noqa: E402
 from foresight.warning.learned import fit_wave_model, wave_probability  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -100,12 +100,12 @@ class Truth:
     """Wave labels, normal rates and weekly outcomes of every active series at the origins."""
 
     def __init__(self, panel: pd.DataFrame, origins_: list[pd.Timestamp], h: int):
-        self.grid = to_grid(panel, freq="W")
+        self.grid = to_matrix(panel, "W", gaps="missing")
         self.h = h
-        t = np.array([(o - self.grid.dates[0]).days // 7 for o in origins_])
+        t = np.array([(o - self.grid.starts[0]).days // 7 for o in origins_])
         ex = examples(self.grid, t, horizon=h, ratio=RATIO, min_cases=MIN)
         keys = self.grid.keys.iloc[ex.series]
-        self.frame = pd.DataFrame({"origin": self.grid.dates[0] + pd.to_timedelta(7 * ex.origin, unit="D"),
+        self.frame = pd.DataFrame({"origin": self.grid.starts[0] + pd.to_timedelta(7 * ex.origin, unit="D"),
                                    "area": keys["area"].to_numpy(), "category": keys["category"].to_numpy(),
                                    "row": ex.series, "t": ex.origin, "normal": ex.normal,
                                    "wave": ex.label.astype(bool)})
@@ -114,7 +114,7 @@ class Truth:
         return self.frame[self.frame["origin"] == o].set_index(["area", "category"])
 
     def lead(self, row: int, t: int, normal: float) -> float:
-        y = np.nan_to_num(self.grid.values[row, t:t + self.h])
+        y = np.nan_to_num(self.grid.y[row, t:t + self.h])
         hot = np.flatnonzero(y >= RATIO * normal)
         return float(hot[0]) if len(hot) else np.nan
 
@@ -175,7 +175,7 @@ def anchors(name: str, panel: pd.DataFrame, truth: Truth, o: pd.Timestamp, cache
     out["tsb_rule"] = rule_lists(tsb.groupby(["area", "category"])["mean"].sum(), tr, h)
     g = truth.grid
     t = int(tr["t"].iloc[0])
-    ly = np.nansum(g.values[:, t - 52:t - 52 + h], axis=1)
+    ly = np.nansum(g.y[:, t - 52:t - 52 + h], axis=1)
     ly = pd.Series(ly, index=pd.MultiIndex.from_frame(g.keys)).reindex(tr.index)
     out["seasonal_naive"] = rule_lists(ly, tr, h)
     out["trailing_mean"] = rule_lists(tr["normal"] * h, tr, h)

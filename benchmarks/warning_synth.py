@@ -38,7 +38,7 @@ from foresight._io import atomic_write
 from foresight.panel import to_panel
 from foresight.synth import DEFAULT_SEED, generate_district
 from foresight.warning import flags, surges, waves
-from foresight.warning._grid import period_of_year
+from foresight.periods import period_of_year
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "warning_synth.json"

@@ -13,7 +13,7 @@ pytest.importorskip("sklearn")
 from foresight.errors import ConfigError, DataError  # noqa: E402
 from foresight.warning import flags
 from foresight.warning._features import FEATURES, examples
-from foresight.warning._grid import to_grid
+from foresight.matrix import to_matrix
 from foresight.warning.learned import PROB_COLUMNS, fit_wave_model, training_examples, wave_probability
 
 DS = pd.date_range("2018-01-01", "2023-12-25", freq="W-MON")
@@ -40,11 +40,11 @@ def model(panel):
 
 
 def test_labels_follow_the_wave_definition(panel):
-    grid = to_grid(panel, freq="W")
+    grid = to_matrix(panel, "W", gaps="missing")
     t = np.array([200, 250])
     ex = examples(grid, t, horizon=13, ratio=1.5, min_cases=10)
     for i in range(len(ex.series)):
-        y = grid.values[ex.series[i]]
+        y = grid.y[ex.series[i]]
         o = ex.origin[i]
         normal = y[o - 52:o].mean()
         total = y[o:o + 13].sum()
@@ -54,12 +54,12 @@ def test_labels_follow_the_wave_definition(panel):
 
 
 def test_features_do_not_see_the_future(panel):
-    grid = to_grid(panel, freq="W")
+    grid = to_matrix(panel, "W", gaps="missing")
     t = np.array([150, 260])
     before = examples(grid, t, horizon=13, ratio=1.5, min_cases=10)
-    changed = grid.values.copy()
+    changed = grid.y.copy()
     changed[:, 150:] *= 7  # everything from the first origin on
-    after = examples(type(grid)(keys=grid.keys, dates=grid.dates, values=changed, freq="W"), t, horizon=13,
+    after = examples(type(grid)(keys=grid.keys, starts=grid.starts, y=changed, freq="W"), t, horizon=13,
                      ratio=1.5, min_cases=10)
     first = before.origin == 150
     np.testing.assert_array_equal(before.X[first], after.X[first])

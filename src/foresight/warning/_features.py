@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from foresight.warning._grid import Grid, period_of_year
+from foresight import periods
+from foresight.matrix import SeriesMatrix
 
 __all__ = ["FEATURES", "Examples", "examples", "windows"]
 
@@ -45,7 +46,7 @@ def windows(freq: str) -> tuple[int, tuple[int, int, int, int]]:
 class Examples:
     """A feature table: row ``i`` is series ``series[i]`` (row of the grid) at origin ``origin[i]``.
 
-    ``origin`` is a column index of the grid: the history is the columns before it. ``label`` and
+    ``origin`` is a column index of the matrix: the history is the columns before it. ``label`` and
     ``total`` (the horizon total) are NaN where the horizon is not fully observed.
     """
 
@@ -108,16 +109,16 @@ def _movement(sums: _Sums, t: np.ndarray, ppy: int, w: tuple[int, ...], horizon:
     }
 
 
-def examples(grid: Grid, origins: np.ndarray, *, horizon: int, ratio: float, min_cases: float,
+def examples(grid: SeriesMatrix, origins: np.ndarray, *, horizon: int, ratio: float, min_cases: float,
              rows: np.ndarray | None = None) -> Examples:
     """Features and labels of every series active in the year before each origin.
 
     Parameters
     ----------
     grid
-        The series matrix (:func:`foresight.warning._grid.to_grid`).
+        The series matrix (:func:`foresight.matrix.to_matrix` with ``gaps="missing"``).
     origins
-        Column indices of the grid (``len(grid.dates)`` is the period after the last).
+        Column indices of the matrix (``len(grid.starts)`` is the period after the last).
     horizon, ratio, min_cases
         The wave definition.
     rows
@@ -130,7 +131,7 @@ def examples(grid: Grid, origins: np.ndarray, *, horizon: int, ratio: float, min
     """
     t = np.asarray(origins, dtype=np.int64)
     ppy, w = windows(grid.freq)
-    v = grid.values
+    v = grid.y
     rows = np.arange(v.shape[0]) if rows is None else np.asarray(rows)
     own = _Sums(v[rows])
     m_year = own.mean(t, -ppy, 0)
@@ -165,9 +166,8 @@ def examples(grid: Grid, origins: np.ndarray, *, horizon: int, ratio: float, min
     tot = _movement(_Sums(np.nansum(v, axis=0, keepdims=True)), t, ppy, w, horizon)
     f["all_ratio_w3"] = np.broadcast_to(tot["ratio_w3"], m_year.shape)
     f["all_ly_next"] = np.broadcast_to(tot["ly_next"], m_year.shape)
-    ts = grid.dates[0] + pd.to_timedelta(7 * t, unit="D") if grid.freq == "W" else pd.DatetimeIndex(
-        [grid.dates[0] + pd.DateOffset(months=int(k)) for k in t])
-    phase = 2 * np.pi * period_of_year(pd.DatetimeIndex(ts), grid.freq) / ppy
+    ts = periods.period_at(t, grid.starts[0], grid.freq)
+    phase = 2 * np.pi * periods.period_of_year(ts, grid.freq) / ppy
     f["season_sin"] = np.broadcast_to(np.sin(phase), m_year.shape)
     f["season_cos"] = np.broadcast_to(np.cos(phase), m_year.shape)
     full = (t + horizon <= v.shape[1])[None, :]

@@ -25,7 +25,9 @@ from sklearn.linear_model import LogisticRegression
 
 from foresight.errors import ConfigError, DataError
 from foresight.warning._features import FEATURES, Examples, examples, windows
-from foresight.warning._grid import check_panel, panel_freq, to_grid
+from foresight.matrix import to_matrix
+from foresight.periods import panel_freq, period_index
+from foresight.schemas import check_panel
 
 __all__ = ["WaveModel", "fit_wave_model", "wave_probability", "PROB_COLUMNS"]
 
@@ -108,9 +110,7 @@ def _seen(X: np.ndarray) -> np.ndarray:
 
 
 def _grid_origin(grid, as_of: pd.Timestamp) -> int:
-    if grid.freq == "W":
-        return int((as_of - grid.dates[0]).days // 7)
-    return int((as_of.year - grid.dates[0].year) * 12 + as_of.month - grid.dates[0].month)
+    return int(period_index(pd.DatetimeIndex([as_of]), grid.starts[0], grid.freq)[0])
 
 
 def training_examples(panel: pd.DataFrame, *, horizon: int, until, every: int = 1, ratio: float = 1.5,
@@ -121,17 +121,17 @@ def training_examples(panel: pd.DataFrame, *, horizon: int, until, every: int = 
     With more than ``max_series`` series, a uniform random sample of ``max_series`` of them (``seed``)
     gives the examples; the category and area movements still sum over all series.
     """
-    check_panel(panel)
+    panel = check_panel(panel)
     f = panel_freq(panel, freq)
     until = pd.Timestamp(until)
-    grid = to_grid(panel, freq=f, before=until)
+    grid = to_matrix(panel, f, before=until, gaps="missing")
     ppy, _ = windows(f)
-    last = min(grid.values.shape[1], _grid_origin(grid, until)) - horizon
+    last = min(grid.y.shape[1], _grid_origin(grid, until)) - horizon
     t = np.arange(last, ppy - 1, -every)[::-1]  # anchored at the latest origin
     if len(t) == 0:
         raise DataError(f"the panel has too short a history before {until.date()} to train on: at "
                         f"least {ppy + horizon} periods are needed; pass more history or a pooled model.")
-    n = grid.values.shape[0]
+    n = grid.y.shape[0]
     rows = None
     if max_series is not None and n > max_series:
         rows = np.sort(np.random.default_rng(seed).choice(n, size=max_series, replace=False))
@@ -312,7 +312,7 @@ def wave_probability(
     >>> list(p.columns) == PROB_COLUMNS, bool(p["p_wave"].between(0, 1).all())
     (True, True)
     """
-    check_panel(panel)
+    panel = check_panel(panel)
     f = panel_freq(panel, None)
     as_of = pd.Timestamp(as_of)
     if model is None:
@@ -322,7 +322,7 @@ def wave_probability(
         raise ConfigError(f"the model was trained for horizon={model.horizon}, wave_ratio={model.ratio}, "
                           f"wave_min={model.min_cases}, freq={model.freq!r}; pass the same options or "
                           "fit a model for these.")
-    grid = to_grid(panel, freq=f, before=as_of)
+    grid = to_matrix(panel, f, before=as_of, gaps="missing")
     ex = examples(grid, np.array([_grid_origin(grid, as_of)]), horizon=horizon, ratio=wave_ratio,
                   min_cases=wave_min)
     keys = grid.keys.iloc[ex.series].reset_index(drop=True)
