@@ -81,6 +81,9 @@ def test_the_wave_ahead_is_likelier_than_the_off_season(panel, model):
     assert heat_pre.min() > 0.5
     assert off["p_wave"].max() < 0.2
     assert pre.loc[pre.category == "roads", "p_wave"].max() < 0.2
+    # calibration keeps the classifier's order (ties broken by p_raw)
+    both = pd.concat([pre, off]).sort_values("p_raw")
+    assert both["p_wave"].is_monotonic_increasing
 
 
 def test_probabilities_are_calibrated_on_held_out_origins(panel, model):

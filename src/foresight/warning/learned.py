@@ -31,7 +31,7 @@ from foresight.schemas import check_panel
 
 __all__ = ["WaveModel", "fit_wave_model", "wave_probability", "PROB_COLUMNS"]
 
-PROB_COLUMNS = ["area", "category", "p_wave", "expected", "baseline", "need", "expected_excess"]
+PROB_COLUMNS = ["area", "category", "p_wave", "expected", "baseline", "need", "expected_excess", "p_raw"]
 
 
 @dataclass
@@ -290,8 +290,10 @@ def wave_probability(
     Returns
     -------
     DataFrame
-        ``area, category, p_wave, expected, baseline, need, expected_excess``: one row per series with
-        a case in the year before ``as_of``. ``baseline`` is the normal horizon total (trailing-year
+        ``area, category, p_wave, expected, baseline, need, expected_excess, p_raw``: one row per
+        series with a case in the year before ``as_of``. ``p_raw`` is the classifier's uncalibrated
+        probability: isotonic calibration is a step function, so many series share one ``p_wave``;
+        break such ties by ``p_raw`` when ranking (the order within a step is otherwise arbitrary). ``baseline`` is the normal horizon total (trailing-year
         mean x horizon), ``need`` the total a wave must reach, ``expected`` the model's expected
         total and ``expected_excess = max(expected - baseline, 0)``.
 
@@ -330,5 +332,6 @@ def wave_probability(
                       expected=model.expected(ex.X) if len(ex.X) else np.array([]),
                       baseline=ex.normal * horizon, need=ex.need)
     out["expected_excess"] = np.maximum(out["expected"] - out["baseline"], 0.0)
+    out["p_raw"] = model.raw(ex.X) if len(ex.X) else np.array([])
     out.attrs.update(as_of=as_of, horizon=horizon, freq=f)
     return out[PROB_COLUMNS]
