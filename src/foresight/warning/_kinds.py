@@ -86,8 +86,13 @@ def _seasonal(tot: pd.DataFrame, fc: pd.DataFrame, waves: pd.DataFrame, trig: pd
 
 
 def wave_flags(hist: pd.DataFrame, fc: pd.DataFrame, waves: pd.DataFrame, *, as_of: pd.Timestamp, horizon: int,
-               f: str, s: FlagSettings, name: dict, language: str, k: int) -> pd.DataFrame:
-    """Waves coming: the forecast total (or a recurring season starting) within the horizon."""
+               f: str, s: FlagSettings, name: dict, language: str, k: int,
+               wave_p: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Waves coming: the forecast total (or a recurring season starting) within the horizon.
+
+    ``wave_p`` (``area, category, p_wave``, e.g. the learned probability) replaces the gamma-Poisson
+    probability of the forecast trigger when given.
+    """
     fc = _horizon(fc, as_of, horizon, f)
     if fc.empty:
         return pd.DataFrame(columns=PART_COLUMNS)
@@ -100,7 +105,11 @@ def wave_flags(hist: pd.DataFrame, fc: pd.DataFrame, waves: pd.DataFrame, *, as_
     size, prob = _nb(tot["total"], tot["v"])
     need = np.ceil(np.maximum(s.wave_ratio * normal * horizon, s.wave_min))
     tot["p_wave"] = stats.nbinom.sf(need - 1, size, prob)
-    if s.wave_prob is None:
+    if wave_p is not None:
+        p = tot[["area", "category"]].merge(wave_p[["area", "category", "p_wave"]], how="left")["p_wave"]
+        tot["p_wave"] = p.fillna(0.0).to_numpy()
+        trig = tot["p_wave"] >= (0.5 if s.wave_prob is None else s.wave_prob)
+    elif s.wave_prob is None:
         trig = (tot["total"] >= s.wave_ratio * normal * horizon) & (tot["total"] >= s.wave_min)
     else:  # a likely-enough wave whose expected total is above normal, not mere noise
         trig = (tot["p_wave"] >= s.wave_prob) & (tot["total"] > normal * horizon)

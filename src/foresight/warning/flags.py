@@ -192,6 +192,7 @@ def flags(
     forecasts: pd.DataFrame | None = None,
     waves: pd.DataFrame | None = None,
     surges: pd.DataFrame | None = None,
+    wave_p: pd.DataFrame | None = None,
     language: str = "en",
     suppress_below: int = 0,
     model: str = "auto",
@@ -228,6 +229,12 @@ def flags(
         :func:`foresight.warning.waves` on the same history; found with ``settings.waves`` when absent.
     surges : DataFrame, optional
         :func:`foresight.warning.surges` at ``as_of``; found with ``settings.surges`` when absent.
+    wave_p : DataFrame, optional
+        Wave probabilities ``area, category, p_wave`` from elsewhere (e.g.
+        :func:`foresight.warning.learned.wave_probability` at the same ``as_of`` and ``horizon``): the
+        forecast trigger then flags ``p_wave >= wave_prob`` (0.5 when ``wave_prob`` is None) instead of
+        the gamma-Poisson tail, and the ``p_wave`` column holds them; series missing from it have
+        probability 0.
     language : {"en", "zh"}
         Language of the reasons.
     suppress_below : int, default 0
@@ -277,6 +284,9 @@ def flags(
         raise ConfigError(f"language={language!r}: use 'en' or 'zh'.")
     if horizon < 1:
         raise ConfigError(f"horizon={horizon} must be >= 1.")
+    if wave_p is not None and not {"area", "category", "p_wave"} <= set(wave_p.columns):
+        raise DataError("wave_p lacks columns area, category, p_wave; pass the frame "
+                        "foresight.warning.learned.wave_probability returns.")
     if waves is not None and len(waves) and not {"area", "category", "onset", "end"} <= set(waves.columns):
         raise DataError("waves lacks columns area, category, onset, end; pass the frame "
                         "foresight.warning.waves returns (or leave it out).")
@@ -295,7 +305,7 @@ def flags(
             forecasts = forecast(hist, horizon, model=model, freq=f, country=country, subdiv=subdiv, seed=seed)
         if waves is None and s.seasonal:
             waves = find_waves(hist, freq=f, **s.waves.kwargs())
-        parts.append(wave_flags(hist, forecasts, waves, as_of=as_of, horizon=horizon, f=f, s=s,
+        parts.append(wave_flags(hist, forecasts, waves, as_of=as_of, horizon=horizon, f=f, s=s, wave_p=wave_p,
                                 name=nm["category"], language=language, k=k))
     if "surge" in s.kinds:
         if surges is None:
