@@ -61,11 +61,16 @@ def flags_command(
     --area-col account --category-col complaint_type --date-col opendate --country US
     --language en --out flags.csv
     """
+    import pandas as pd
+
+    from foresight._cells import safe_cells
     from foresight._io import atomic_write
     from foresight.panel import to_panel
     from foresight.warning import flags
 
     with c.exit_codes():
+        c.check_inputs(cases)
+        c.check_output(out, option="--out")
         origin = c.parse_as_of(as_of, freq=freq)
         if language not in ("zh", "en"):
             raise c.ConfigError(f"--language {language!r}: use zh or en.")
@@ -93,8 +98,9 @@ def flags_command(
                    wave_ratio=wave_ratio, wave_min=wave_min, wave_prob=wave_prob, alpha=alpha,
                    max_flags=max_flags,
                    language=language, freq=freq, country=country, subdiv=subdiv)
-        table = fl[OUT_COLUMNS].copy()
+        table = fl.reindex(columns=OUT_COLUMNS)
         for col in ("start", "end"):
-            table[col] = table[col].dt.strftime("%Y-%m-%d")
+            table[col] = pd.to_datetime(table[col]).dt.strftime("%Y-%m-%d")
+    table = safe_cells(table)
     atomic_write(out, lambda p: table.to_csv(p, index=False, float_format="%.1f", encoding="utf-8"))
     typer.echo(f"wrote {len(table)} flags to {out}", err=True)

@@ -48,11 +48,14 @@ def forecast_command(
     """
     import pandas as pd
 
+    from foresight._cells import safe_cells
     from foresight._io import atomic_write
     from foresight.forecasting import forecast
     from foresight.panel import to_panel
 
     with c.exit_codes():
+        c.check_inputs(cases)
+        c.check_output(out, option="--out")
         origin = c.parse_as_of(as_of, freq=freq)
         try:
             qs = tuple(float(q) for q in quantiles.split(","))
@@ -77,5 +80,6 @@ def forecast_command(
         fc = fc.rename(columns={"ds": label})[["area", "category", label, "mean", *qcols]]
         fc[label] = fc[label].dt.strftime("%Y-%m-%d")
         fc = fc.sort_values(["area", "category", label], ignore_index=True)
+    fc = safe_cells(fc)
     atomic_write(out, lambda p: fc.to_csv(p, index=False, float_format="%.4f"))
     typer.echo(f"wrote {len(fc)} rows ({len(active)} series x {horizon}) to {out}", err=True)
