@@ -126,6 +126,7 @@ def read_input(cases: list[Path], *, mapping: Path | None, area_col: str | None,
     if mapping is None and not (area_col and category_col and date_col):
         raise ConfigError("Say which columns hold the data: --mapping FILE, or all of --area-col, "
                           "--category-col and --date-col.")
+    check_inputs(cases)
     result = read_cases(cases, mapping=mapping, area_col=area_col, category_col=category_col,
                         date_col=date_col, case_id_col=case_id_col, areas=areas,
                         categories=categories, progress=progress and len(cases) > 1)

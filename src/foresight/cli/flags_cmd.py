@@ -69,11 +69,10 @@ def flags_command(
     from foresight.warning import flags
 
     with c.exit_codes():
-        c.check_inputs(cases)
-        c.check_output(out, option="--out")
         origin = c.parse_as_of(as_of, freq=freq)
         if language not in ("zh", "en"):
             raise c.ConfigError(f"--language {language!r}: use zh or en.")
+        c.check_output(out, option="--out")
         wanted = tuple(k.strip() for k in kinds.split(",") if k.strip())
         result = c.read_input(cases, mapping=mapping, area_col=area_col, category_col=category_col,
                               date_col=date_col, case_id_col=case_id_col, areas=areas,

@@ -54,14 +54,13 @@ def forecast_command(
     from foresight.panel import to_panel
 
     with c.exit_codes():
-        c.check_inputs(cases)
-        c.check_output(out, option="--out")
         origin = c.parse_as_of(as_of, freq=freq)
         try:
             qs = tuple(float(q) for q in quantiles.split(","))
         except ValueError:
             raise c.ConfigError(f"--quantiles {quantiles!r}: give numbers such as 0.1,0.5,0.9.") \
                 from None
+        c.check_output(out, option="--out")
         result = c.read_input(cases, mapping=mapping, area_col=area_col, category_col=category_col,
                               date_col=date_col, case_id_col=case_id_col, areas=areas,
                               categories=categories)

@@ -57,8 +57,6 @@ def ingest_command(
     from foresight.store import CaseStore
 
     try:
-        check_inputs(exports)
-        check_output(store, option="--store")
         cmap = load_mapping(mapping) if mapping is not None else None
         tree = taxonomy = None
         if areas is not None:
@@ -69,6 +67,8 @@ def ingest_command(
             from foresight.categories import load_categories
 
             taxonomy = load_categories(categories)
+        check_output(store, option="--store")
+        check_inputs(exports)
     except ConfigError as exc:
         _fail(str(exc), EXIT_USAGE)
     except DataError as exc:

@@ -36,7 +36,6 @@ def summary_command(
     from foresight.panel import summarize_panel, to_panel
 
     with c.exit_codes():
-        c.check_inputs(cases)
         if rejects_out is not None:
             c.check_output(rejects_out, option="--rejects-out")
         result = c.read_input(cases, mapping=mapping, area_col=area_col, category_col=category_col,
