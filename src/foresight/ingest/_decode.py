@@ -165,19 +165,23 @@ def decode_lines(raw: bytes, *, encoding: str = "auto", where: str = "<bytes>") 
     if enc == "auto" and (whole := _try(raw, "utf-8")) is not None:
         return Decoded(_lines(whole), "utf-8")
     chunks = _NEWLINE.split(raw)
+    foreign: set[int] = set()  # in a legacy file, lines that are UTF-8: a second encoding
     if enc == "auto":
-        wide_lines = [b for b in chunks if not b.isascii()]
-        utf8 = sum(_try(b, "utf-8") is not None for b in wide_lines)
-        if utf8 * 2 >= len(wide_lines):
+        utf8 = {i for i, b in enumerate(chunks) if not b.isascii() and _try(b, "utf-8") is not None}
+        n_wide = sum(not b.isascii() for b in chunks)
+        if len(utf8) * 2 >= n_wide:
             enc = "utf-8"
         else:
-            enc = _legacy([b for b in wide_lines if _try(b, "utf-8") is None], where)
+            enc = _legacy([b for i, b in enumerate(chunks) if not b.isascii() and i not in utf8], where)
+            foreign = utf8
     codec = "utf-8" if enc == "utf-8-sig" else enc
-    whole = _try(raw, codec)
+    whole = None if foreign else _try(raw, codec)
     if whole is not None:
         return Decoded(_lines(whole), enc)
-    lines = [_try(b, codec) for b in chunks]
+    lines = [None if i in foreign else _try(b, codec) for i, b in enumerate(chunks)]
     failed = [i for i, t in enumerate(lines) if t is None]
+    if not failed:
+        return Decoded(lines, enc)  # type: ignore[arg-type]
     n_wide = sum(not b.isascii() for b in chunks)
     if failed[0] == 0 or len(failed) * 2 > n_wide:
         first = failed[0]
