@@ -56,6 +56,7 @@ def export(draw) -> tuple[str, bytes]:
     elif ext in (".xlsx", ".parquet") and draw(st.booleans()) and header:
         frame = pd.DataFrame([r[: len(header)] + [""] * (len(header) - len(r)) for r in body],
                              columns=[f"{h}{i}" if header.count(h) > 1 else h for i, h in enumerate(header)])
+        frame = frame.replace(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", "", regex=True)  # not storable in xlsx
         buf = io.BytesIO()
         if ext == ".xlsx":
             frame.to_excel(buf, index=False)

@@ -4,6 +4,8 @@ A text cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage ret
 when the file is opened in Excel or LibreOffice (CSV/formula injection, OWASP). Area and category
 names, reasons and rejected values come from the export and the config, so any of them may start
 that way; such a cell is written with a leading apostrophe, which spreadsheets show as text.
+Control characters that an Excel file cannot hold (NUL, ...) are removed, so a stray byte in a
+name cannot make a report fail to write.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ __all__ = ["FORMULA_START", "is_live_formula", "safe_cells"]
 
 #: First characters that make a spreadsheet cell a formula.
 FORMULA_START: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?%?$")
 
 
@@ -41,8 +44,8 @@ def safe_cells(frame: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        Text cells that would start a formula get a leading ``'``; numbers, dates and other cells
-        are unchanged.
+        Text cells that would start a formula get a leading ``'``, and lose control characters
+        other than tab, line feed and carriage return; numbers, dates and other cells are unchanged.
 
     Examples
     --------
@@ -59,4 +62,7 @@ def safe_cells(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _safe(cell: object) -> object:
+    if not isinstance(cell, str):
+        return cell
+    cell = _ILLEGAL.sub("", cell)
     return "'" + cell if is_live_formula(cell) else cell
