@@ -347,6 +347,11 @@ CATALOGUE: dict[str, Case] = {
     "headcount overflow": Case(frame(pd.DataFrame({"编号": ["A", "B"], "登记日期": "2024-03-01", "网格编码": "G1",
                                                    "问题类别": "x", "人数": ["1e400", "99999999999999999999"]})), 2,
                                expect=noted("headcount", "not a whole number")),
+    "Excel sheet with blank rows": Case(excel(pd.DataFrame({"编号": ["A", None, "B", None], "登记日期": [
+        "2024-03-01", None, "2024-03-02", " "], "网格编码": ["G1", None, "G1", None], "问题类别": ["x", None, "y", None]})),
+        2, expect=accepted_all(ids("A", "B"))),
+    "area tree with a malformed row": Case(write("x.csv", csv_text(R6)), error=r"areas\.csv: row 3: malformed row",
+                                           kwargs={"areas": "AREAS"}),
     "formula text in mapped cells is kept as data": Case(write("f.csv", _col(3, {0: "=HYPERLINK(\"http://x\")",
                                                                                 1: "@SUM(A1)"})), 6,
                                                          expect=accepted_all()),
@@ -358,6 +363,9 @@ def test_hostile_input(name, tmp_path):
     case = CATALOGUE[name]
     source = case.build(tmp_path)
     kwargs = {**COLS, "as_of": AS_OF, **case.kwargs}
+    if kwargs.get("areas") == "AREAS":
+        kwargs["areas"] = tmp_path / "areas.csv"
+        kwargs["areas"].write_text("code,name,parent,level\nD,区,,district\nT1,一镇,D,town,extra\n")
     if name == "headcount overflow":
         kwargs["mapping"] = _headcount_mapping()
     if case.error is not None:

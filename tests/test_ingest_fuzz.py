@@ -31,10 +31,13 @@ PIECES = ["2024-03-04", "2024/3/5 14:22", "45000", "2024-03-03T20:00:00Z", "G1",
           "=1+1", "@SUM(A1)", "😀", "繁體", "", " ", *PLANTED["id"], *PLANTED["phone"], *PLANTED["name"]]
 
 cell = st.lists(st.sampled_from(PIECES) | st.text(max_size=6), max_size=4).map("".join)
-table = st.tuples(
+REQUIRED = HEADERS[:4]
+headers = st.one_of(
+    st.permutations(REQUIRED).flatmap(lambda req: st.lists(st.sampled_from(HEADERS[4:]), max_size=2)
+                                      .map(lambda extra: [*req, *extra])),
     st.lists(st.sampled_from(HEADERS), min_size=1, max_size=6),
-    st.lists(st.lists(cell, min_size=0, max_size=7), max_size=12),
 )
+table = st.tuples(headers, st.lists(st.lists(cell, min_size=0, max_size=7), max_size=12))
 
 
 @st.composite

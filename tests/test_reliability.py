@@ -301,7 +301,7 @@ def _kill_when(script: str, ready: Path, cwd: Path) -> None:
     assert proc.returncode == -signal.SIGKILL
 
 
-def test_report_killed_while_writing_leaves_no_folder_and_the_next_run_cleans_up(centre, report, tmp_path):
+def test_report_killed_while_writing_leaves_no_folder_and_the_next_run_cleans_up(centre, tmp_path):
     """A report killed inside write_outputs leaves only a hidden temporary folder; the next run removes it."""
     out = tmp_path / "reports"
     ready = tmp_path / "ready"

@@ -88,11 +88,12 @@ def detect_encoding(data: bytes) -> str:
 
 
 def read_table(path: str | Path, *, encoding: str = "auto", sheet: str | int = 0) -> pd.DataFrame:
-    """Read a CSV (optionally gzipped), Excel or Parquet export; every CSV cell as a string.
+    """Read a CSV (optionally gzipped), Excel or Parquet table; every CSV cell as a string.
 
-    Rows that cannot be read cleanly (a line in another encoding, a row with more or fewer cells
-    than the header) are left out here; :func:`~foresight.ingest.read_cases` lists them as rejects
-    (:func:`read_raw` returns them).
+    For a reference table (the area tree, the taxonomy) every row must read cleanly: a line in
+    another encoding or a row with more or fewer cells than the header is an error naming the row.
+    (:func:`~foresight.ingest.read_cases` reads exports with :func:`read_raw` instead, and lists
+    such rows as rejects.)
 
     Parameters
     ----------
@@ -111,7 +112,8 @@ def read_table(path: str | Path, *, encoding: str = "auto", sheet: str | int = 0
     Raises
     ------
     DataError
-        The file is missing, empty, has no header, or cannot be decoded or parsed.
+        The file is missing, empty, has no header, cannot be decoded or parsed, or has a row that
+        cannot be read cleanly.
 
     Examples
     --------
@@ -121,7 +123,12 @@ def read_table(path: str | Path, *, encoding: str = "auto", sheet: str | int = 0
     >>> read_table(p).to_dict("records")
     [{'code': 'T1', 'name': '一镇'}]
     """
-    return read_raw(path, encoding=encoding, sheet=sheet).frame
+    table = read_raw(path, encoding=encoding, sheet=sheet)
+    if table.bad:
+        shown = "; ".join(f"row {row}: {why}" for row, why in table.bad[:3])
+        more = f" (and {len(table.bad) - 3} more)" if len(table.bad) > 3 else ""
+        raise DataError(f"{path}: {shown}{more}. Fix the table.")
+    return table.frame
 
 
 def read_raw(path: str | Path, *, encoding: str = "auto", sheet: str | int = 0) -> RawTable:
@@ -165,7 +172,7 @@ def read_raw(path: str | Path, *, encoding: str = "auto", sheet: str | int = 0) 
             frame = (pd.read_parquet(path) if kind in _PARQUET else
                      pd.read_excel(path, sheet_name=sheet, dtype=object,
                                    engine="xlrd" if kind == ".xls" else "openpyxl"))
-            table = RawTable(frame, np.arange(len(frame)) + 2)
+            table = _drop_blank(frame)
         else:
             raise DataError(f"{path}: unknown file type {kind or '(none)'!r}. Export as CSV, "
                             "Excel (.xlsx/.xls) or Parquet.")
@@ -179,6 +186,16 @@ def read_raw(path: str | Path, *, encoding: str = "auto", sheet: str | int = 0) 
     if table.frame.shape[1] == 0:
         raise DataError(f"{path}: the file is empty (no header row). Re-export it with a header row.")
     return table
+
+
+def _drop_blank(frame: pd.DataFrame) -> RawTable:
+    """Excel and Parquet rows, numbered as the spreadsheet shows them; rows with no value hold no case."""
+    rows = np.arange(len(frame)) + 2
+    if frame.shape[1] == 0 or len(frame) == 0:
+        return RawTable(frame, rows)
+    blank = frame.isna() | frame.astype(str).apply(lambda col: col.str.strip() == "")
+    keep = ~blank.all(axis=1).to_numpy()
+    return RawTable(frame[keep].reset_index(drop=True), rows[keep])
 
 
 def _headers(names: list[str], path: Path) -> list[str]:
