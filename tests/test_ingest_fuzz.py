@@ -24,8 +24,9 @@ from _support import PLANTED, planted_in
 
 EXAMPLES = int(os.environ.get("FORESIGHT_FUZZ_EXAMPLES", "150"))
 HEADERS = ["编号", "登记日期", "网格编码", "问题类别", "诉求内容", "信访形式", " 编号", ""]
-EXTENSIONS = [".csv", ".tsv", ".txt", ".csv.gz", ".xlsx", ".xls", ".parquet", ".json", ""]
-ENCODINGS = ["utf-8", "utf-8-sig", "gb18030", "big5", "utf-16", "utf-16-le", "latin-1"]
+# (repeats weight the draw towards the common cases, so that many files get past the first checks)
+EXTENSIONS = [".csv"] * 4 + [".tsv", ".txt", ".csv.gz", ".xlsx", ".xls", ".parquet", ".json", ""]
+ENCODINGS = ["utf-8", "utf-8", "gb18030", "gb18030", "utf-8-sig", "big5", "utf-16", "utf-16-le", "latin-1"]
 PIECES = ["2024-03-04", "2024/3/5 14:22", "45000", "2024-03-03T20:00:00Z", "G1", "入学", "欠薪", "XF1",
           "ＸＦ１", "\ufeffXF1", "X\u200bF1", '"', '""', ",", "\n", "\r", "\r\n", "\t", "\x00", "\x1a", ";",
           "=1+1", "@SUM(A1)", "😀", "繁體", "", " ", *PLANTED["id"], *PLANTED["phone"], *PLANTED["name"]]
@@ -47,7 +48,7 @@ def export(draw) -> tuple[str, bytes]:
     if draw(st.integers(0, 4)) == 0:
         return "export" + ext, draw(st.binary(max_size=600))
     header, body = draw(table)
-    sep = draw(st.sampled_from([",", "\t", ";"]))
+    sep = draw(st.sampled_from(["\t"] if ext == ".tsv" else [",", ",", ",", "\t", ";"]))
     nl = draw(st.sampled_from(["\n", "\r\n", "\r"]))
     text = nl.join(sep.join(row) for row in [header, *body])
     data = text.encode(draw(st.sampled_from(ENCODINGS)), errors="replace")
@@ -71,7 +72,7 @@ def export(draw) -> tuple[str, bytes]:
 
 @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-@given(export(), st.sampled_from(["auto", "utf-8", "gb18030", "big5", "utf-16"]))
+@given(export(), st.sampled_from(["auto"] * 4 + ["utf-8", "gb18030", "big5", "utf-16"]))
 def test_read_cases_raises_only_foresight_errors(file, encoding):
     name, data = file
     with tempfile.TemporaryDirectory() as folder:
@@ -84,5 +85,10 @@ def test_read_cases_raises_only_foresight_errors(file, encoding):
             assert planted_in(str(exc)) == []
             return
     assert res.n_accepted + res.n_rejected == res.n_read
-    for frame in (res.cases, res.rejects, res.quality):
-        assert planted_in(frame.to_csv(index=False)) == []
+    # Without a taxonomy a category label cannot be told from a name (docs/reliability.md), so names
+    # may stay there; ID and phone numbers may not.
+    labels = res.cases[["category_raw", "category"]].to_csv(index=False)
+    assert [v for v in planted_in(labels) if v not in PLANTED["name"]] == []
+    others = pd.concat([res.cases.drop(columns=["category_raw", "category"]).astype(str), res.rejects.astype(str),
+                        res.quality.astype(str)])
+    assert planted_in(others.to_csv(index=False)) == []

@@ -92,7 +92,8 @@ def per_unique(values: pd.Series, func: Callable[[object], object]) -> pd.Series
 
 
 def _headers_hint(raw: pd.DataFrame) -> str:
-    return mask_text(str(list(raw.columns)), names=False)[0]
+    """The headers for a message; personal data in them is masked (the "header" may be a data row)."""
+    return str([mask_text(str(h), names=True)[0] for h in raw.columns])
 
 
 def canonical_rows(raw: RawTable, *, name: str, where: str, rules: Rules

@@ -21,6 +21,7 @@ import pandas as pd
 
 from foresight.errors import DataError
 from foresight.ingest._decode import ENCODINGS, decode_lines
+from foresight.ingest._pii import mask_text
 
 __all__ = ["RawTable", "read_raw", "read_table", "detect_encoding"]
 
@@ -205,7 +206,8 @@ def _headers(names: list[str], path: Path) -> list[str]:
     seen: dict[str, int] = {}
     for i, n in enumerate(clean):
         if n in seen:
-            raise DataError(f"{path}: columns {seen[n] + 1} and {i + 1} have the same header {n!r} "
+            shown = mask_text(n, names=True)[0]  # the "header" may be a row of data
+            raise DataError(f"{path}: columns {seen[n] + 1} and {i + 1} have the same header {shown!r} "
                             "(after trimming spaces). Rename one of them in the export.")
         seen[n] = i
     return clean
