@@ -23,12 +23,10 @@ from foresight.ingest.dates import parse_dates
 from foresight.ingest.mapping import REQUIRED, ColumnMapping
 from foresight.ingest.readers import RawTable
 
-__all__ = ["REJECT_COLUMNS", "QUALITY_COLUMNS", "ID_CASES", "Rules", "canonical_rows", "normalize_text"]
+__all__ = ["REJECT_COLUMNS", "QUALITY_COLUMNS", "Rules", "canonical_rows", "normalize_text"]
 
 REJECT_COLUMNS: tuple[str, ...] = ("source", "source_row", "column", "value", "reason")
 QUALITY_COLUMNS: tuple[str, ...] = ("source", "column", "issue", "rows", "example_rows", "fix")
-#: How case ids are compared: folded to upper case (default), lower case, or kept as written.
-ID_CASES: tuple[str, ...] = ("upper", "lower", "keep")
 _FLAG = {"--date-col": "received", "--area-col": "area", "--category-col": "category",
          "--case-id-col": "case_id"}
 _INVISIBLE = re.compile("[\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff\u00ad]")
@@ -44,8 +42,8 @@ class Rules:
     tree: AreaTree | None
     as_of: pd.Timestamp
     min_date: pd.Timestamp
-    id_case: str = "upper"
-    tz: str = "Asia/Shanghai"
+    id_case: str
+    tz: str
 
 
 def normalize_text(values: pd.Series) -> pd.Series:

@@ -16,9 +16,9 @@ from foresight.areas import AreaTree, load_areas
 from foresight.categories import OTHER, Taxonomy, load_categories
 from foresight.errors import ConfigError, DataError
 from foresight.ingest._pii import looks_like_name, mask_pii
-from foresight.ingest._rows import ID_CASES, QUALITY_COLUMNS, REJECT_COLUMNS, Rules, canonical_rows, empty
+from foresight.ingest._rows import QUALITY_COLUMNS, REJECT_COLUMNS, Rules, canonical_rows, empty
 from foresight.ingest.dates import DEFAULT_TZ
-from foresight.ingest.mapping import CANONICAL, ColumnMapping, load_mapping
+from foresight.ingest.mapping import CANONICAL, ID_CASES, ColumnMapping, load_mapping
 from foresight.ingest.readers import RawTable, _headers, read_raw
 
 __all__ = ["CASE_COLUMNS", "REJECT_COLUMNS", "IngestResult", "read_cases"]

@@ -28,6 +28,7 @@ from typing import Any
 
 from foresight.errors import ConfigError
 from foresight.ingest._decode import ENCODINGS
+from foresight.ingest.dates import DEFAULT_TZ
 
 __all__ = [
     "CANONICAL",
@@ -55,6 +56,8 @@ CANONICAL: tuple[str, ...] = (
 REQUIRED: tuple[str, ...] = ("received", "area", "category")
 CHANNELS: tuple[str, ...] = ("visit", "letter", "phone", "online", "other")
 LEVELS: tuple[str, ...] = ("town", "district", "city", "province", "national")
+#: How case ids are compared: folded to upper case (the default), to lower case, or kept as written.
+ID_CASES: tuple[str, ...] = ("upper", "lower", "keep")
 
 # Headers seen in real exports, used only when no mapping names the column.
 HEADER_ALIASES: dict[str, tuple[str, ...]] = {
@@ -126,8 +129,8 @@ class ColumnMapping:
     sheet: str | int = 0
     values: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     origin: str = "<arguments>"
-    id_case: str = "upper"
-    timezone: str = "Asia/Shanghai"
+    id_case: str = ID_CASES[0]
+    timezone: str = DEFAULT_TZ
 
     def __post_init__(self) -> None:
         where = f"in the column mapping ({self.origin})"
@@ -259,6 +262,6 @@ def load_mapping(path: str | Path) -> ColumnMapping:
         sheet=read.get("sheet", 0),
         values={k: dict(v) for k, v in doc.get("values", {}).items()},
         origin=str(path),
-        id_case=str(read.get("id_case", "upper")),
-        timezone=str(read.get("timezone", "Asia/Shanghai")),
+        id_case=str(read.get("id_case", ID_CASES[0])),
+        timezone=str(read.get("timezone", DEFAULT_TZ)),
     )
