@@ -26,6 +26,7 @@ _SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁
              "苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝"
              "龚邵万钱严覃武戴莫孔向汤")
 _NAME = re.compile(f"^[{_SURNAMES}][\u4e00-\u9fff]{{1,2}}$")
+_SUSPECT_NAME = re.compile(f"{_DIGITS.pattern}|{_NAME.pattern}")
 # Endings of place and organisation names, which are not personal names.
 _PLACE = set("村镇街区乡路社居委组里庄屯寨湾岗坪坝桥山河湖园苑城州县市港口站场厂所院校局办队")
 
@@ -73,8 +74,9 @@ def mask_text(text: str, *, names: bool = False) -> tuple[str, set[str]]:
 
     Examples
     --------
-    >>> mask_text("call 138-1234-5678 about 11010519491231002X")
-    ('call [masked phone] about [masked ID number]', {'id', 'phone'})
+    >>> masked, kinds = mask_text("call 138-1234-5678 about 11010519491231002X")
+    >>> masked, sorted(kinds)
+    ('call [masked phone] about [masked ID number]', ['id', 'phone'])
     >>> mask_text("张伟", names=True)
     ('[masked name]', {'name'})
     """
@@ -123,11 +125,11 @@ def mask_pii(values: pd.Series, *, names: bool = False) -> tuple[pd.Series, pd.S
     text = values.astype("string").reset_index(drop=True)
     codes, uniq = pd.factorize(text.astype(object), use_na_sentinel=True)
     uniq = np.asarray(uniq, dtype=object)
-    found = [mask_text(u, names=names) if _suspect(u, names) else (u, set()) for u in uniq]
-    out = np.array([m for m, _ in found] + [None], dtype=object)
-    kinds = np.array(["+".join(sorted(k)) or None for _, k in found] + [None], dtype=object)
+    suspect = (_SUSPECT_NAME if names else _DIGITS).search
+    out = np.append(uniq, None)
+    kinds = np.full(len(out), None, dtype=object)
+    for i in [i for i, u in enumerate(uniq) if suspect(u)]:
+        masked, found = mask_text(uniq[i], names=names)
+        if found:
+            out[i], kinds[i] = masked, "+".join(sorted(found))
     return pd.Series(out[codes], dtype="string"), pd.Series(kinds[codes], dtype="string")
-
-
-def _suspect(text: str, names: bool) -> bool:
-    return bool(_DIGITS.search(text)) or (names and bool(_NAME.match(text)))
