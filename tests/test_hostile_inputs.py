@@ -286,6 +286,9 @@ CATALOGUE: dict[str, Case] = {
                                                      expect=rejected("duplicate case id")),
     "an ID number as the case id": Case(write("ids.csv", _ids(["XF1", PLANTED["id"][0]])), 2,
                                         expect=rejected("personal data (an ID number) in the case_id")),
+    "18-digit order numbers are not ID numbers": Case(
+        write("ids.csv", _ids(["202403150012345678", "990101200001010012", PLANTED["id"][1]])), 3,
+        expect=both(rejected("personal data (an ID number)"), ids("202403150012345678", "990101200001010012"))),
     "a personal name as the case id": Case(write("ids.csv", _ids(["XF1", PLANTED["name"][0]])), 2,
                                            expect=rejected("personal data (a personal name) in the case_id")),
     "missing case id": Case(write("ids.csv", _ids(["XF1", " "])), 2, expect=rejected("missing case id")),

@@ -7,6 +7,7 @@ Every mapped text cell passes through :func:`mask_pii` before it is stored, prin
 
 from __future__ import annotations
 
+import datetime
 import re
 
 import numpy as np
@@ -31,7 +32,21 @@ _SUSPECT_NAME = re.compile(f"{_DIGITS.pattern}|{_NAME.pattern}")
 _PLACE = set("村镇街区乡路社居委组里庄屯寨湾岗坪坝桥山河湖园苑城州县市港口站场厂所院校局办队")
 
 
+# Province codes that start a resident ID number (GB/T 2260), so a long order number is not one.
+_PROVINCES = {11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46,
+              50, 51, 52, 53, 54, 61, 62, 63, 64, 65, 71, 81, 82}
+
+
 def _valid_id(number: str) -> bool:
+    """A resident ID: a province code, a real birth date (1900-2099) and a valid check digit."""
+    if int(number[:2]) not in _PROVINCES:
+        return False
+    try:
+        born = datetime.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
+        return False
+    if not 1900 <= born.year <= 2099:
+        return False
     total = sum(int(d) * w for d, w in zip(number[:17], _WEIGHTS, strict=True))
     return "10X98765432"[total % 11] == number[17].upper()
 
@@ -77,6 +92,8 @@ def mask_text(text: str, *, names: bool = False) -> tuple[str, set[str]]:
     >>> masked, kinds = mask_text("call 138-1234-5678 about 11010519491231002X")
     >>> masked, sorted(kinds)
     ('call [masked phone] about [masked ID number]', ['id', 'phone'])
+    >>> mask_text("order 202403150012345678")  # not a province code, not a birth date: kept
+    ('order 202403150012345678', set())
     >>> mask_text("张伟", names=True)
     ('[masked name]', {'name'})
     """

@@ -170,8 +170,10 @@ class _Rows:
                   f"remove personal data from the column {header!r} in the case system, or check "
                   f"that the mapping names the right column for {canon}")
         if canon in ("case_id", "area"):
+            hint = ("; if these are area names, give the area tree (areas= or --areas) so they are "
+                    "recognised" if canon == "area" and self.rules.tree is None else "")
             self.reject(hit, canon, text, f"personal data ({what}) in the {canon} column (masked): "
-                                          "check the column mapping")
+                                          f"check the column mapping{hint}")
 
     # -- columns ------------------------------------------------------------------------------
     def run(self) -> tuple[pd.DataFrame, pd.DataFrame, list[dict[str, object]]]:
