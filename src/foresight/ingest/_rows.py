@@ -15,13 +15,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from foresight._pii import mask_pii, mask_text
+from foresight._records import RawTable
 from foresight.areas import AreaTree
 from foresight.categories import OTHER
 from foresight.errors import DataError
-from foresight.ingest._pii import mask_pii, mask_text
 from foresight.ingest.dates import parse_dates
 from foresight.ingest.mapping import REQUIRED, ColumnMapping
-from foresight.ingest.readers import RawTable
 
 __all__ = ["REJECT_COLUMNS", "QUALITY_COLUMNS", "Rules", "canonical_rows", "normalize_text"]
 

@@ -12,14 +12,14 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
+from foresight._pii import looks_like_name, mask_pii
+from foresight._records import RawTable, header_names, read_raw
 from foresight.areas import AreaTree, load_areas
 from foresight.categories import OTHER, Taxonomy, load_categories
 from foresight.errors import ConfigError, DataError
-from foresight.ingest._pii import looks_like_name, mask_pii
 from foresight.ingest._rows import QUALITY_COLUMNS, REJECT_COLUMNS, Rules, canonical_rows, empty
 from foresight.ingest.dates import DEFAULT_TZ
 from foresight.ingest.mapping import CANONICAL, ID_CASES, ColumnMapping, load_mapping
-from foresight.ingest.readers import RawTable, _headers, read_raw
 
 __all__ = ["CASE_COLUMNS", "REJECT_COLUMNS", "IngestResult", "read_cases"]
 
@@ -294,7 +294,7 @@ def _raw(item: object, *, encoding: str, sheet: str | int) -> RawTable:
     if not isinstance(item, pd.DataFrame):
         return read_raw(item, encoding=encoding, sheet=sheet)  # type: ignore[arg-type]
     frame = item.copy()
-    frame.columns = _headers([str(c) for c in frame.columns], Path("<frame>"))
+    frame.columns = header_names([str(c) for c in frame.columns], Path("<frame>"))
     return RawTable(frame.reset_index(drop=True), np.arange(len(frame)) + 2)
 
 

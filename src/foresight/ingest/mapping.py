@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from foresight.errors import ConfigError
-from foresight.ingest._decode import ENCODINGS
+from foresight._decode import ENCODINGS
 from foresight.ingest.dates import DEFAULT_TZ
 
 __all__ = [
