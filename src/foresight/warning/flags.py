@@ -122,6 +122,7 @@ def flags(
     wave_ratio: float = 1.5,
     wave_min: float = 10.0,
     wave_prob: float | None = 0.2,
+    wave_p: pd.DataFrame | None = None,
     level_cv: float = 0.22,
     level_cases: float = 20.0,
     seasonal: bool = True,
@@ -166,6 +167,11 @@ def flags(
         (with ``level_cv=0.22``, ``level_cases=20``) is the best pooled F1 on seven NYC council
         origins of 2017-2018 (``benchmarks/flags_nyc.py``, none of its test origins). ``None``: ask
         the expected total itself to reach the wave level.
+    wave_p : DataFrame, optional
+        Wave probabilities ``area, category, p_wave`` from elsewhere (e.g.
+        :func:`foresight.warning.learned.wave_probability` at the same ``as_of`` and ``horizon``): the
+        forecast trigger then flags ``p_wave >= wave_prob`` (0.5 when ``wave_prob`` is None) instead of
+        the gamma-Poisson tail; series missing from it have probability 0.
     level_cv, level_cases : float
         Uncertainty of the forecast level over the horizon: the total is negative binomial with mean
         ``m`` and variance ``m + v * m**2``, ``v = level_cv**2 + level_cases / (n + 1)`` with ``n`` the
@@ -238,6 +244,9 @@ def flags(
         raise ConfigError(f"wave_prob={wave_prob} must be between 0 and 1 (e.g. 0.2), or None.")
     if not level_cv > 0 or not level_cases >= 0:
         raise ConfigError(f"level_cv={level_cv} must be > 0 (e.g. 0.22) and level_cases={level_cases} >= 0.")
+    if wave_p is not None and not {"area", "category", "p_wave"} <= set(wave_p.columns):
+        raise DataError("wave_p lacks columns area, category, p_wave; pass the frame "
+                        "foresight.warning.learned.wave_probability returns.")
     if waves is not None and len(waves) and not {"area", "category", "onset", "end"} <= set(waves.columns):
         raise DataError("waves lacks columns area, category, onset, end; pass the frame "
                         "foresight.warning.waves returns (or leave it out).")
@@ -250,7 +259,7 @@ def flags(
     parts = []
     if "wave" in kinds:
         parts.append(_wave_flags(hist, as_of, horizon, f=f, forecasts=forecasts, wave_ratio=wave_ratio,
-                                 wave_min=wave_min, wave_prob=wave_prob, level_cv=level_cv,
+                                 wave_min=wave_min, wave_prob=wave_prob, wave_p=wave_p, level_cv=level_cv,
                                  level_cases=level_cases,
                                  seasonal=seasonal, waves=waves, model=model,
                                  country=country,
@@ -298,7 +307,8 @@ def _nb_total(m, v):
     return k, k / (k + m)
 
 
-def _wave_flags(hist, as_of, horizon, *, f, forecasts, wave_ratio, wave_min, wave_prob, level_cv, level_cases,
+def _wave_flags(hist, as_of, horizon, *, f, forecasts, wave_ratio, wave_min, wave_prob, wave_p, level_cv,
+                level_cases,
                 seasonal,
                 waves, model, country, subdiv, seed, name, language) -> pd.DataFrame:
     if forecasts is None:
@@ -333,6 +343,9 @@ def _wave_flags(hist, as_of, horizon, *, f, forecasts, wave_ratio, wave_min, wav
                          & (tot["expected"] > tot["baseline"]).to_numpy(), index=tot.index)
         tot["lower"] = stats.nbinom.ppf(0.1, size, prob).astype(float)
         tot["upper"] = stats.nbinom.ppf(0.9, size, prob).astype(float)
+    if wave_p is not None:
+        p = tot[["area", "category"]].merge(wave_p[["area", "category", "p_wave"]], how="left")["p_wave"]
+        trig = pd.Series(p.fillna(0.0).to_numpy() >= (0.5 if wave_prob is None else wave_prob), index=tot.index)
     tot["trigger"] = np.where(trig, "forecast", "")
     notes = (fc.groupby(["area", "category"], sort=False)["note"].first().to_dict()
              if "note" in fc.columns else {})
