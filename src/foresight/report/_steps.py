@@ -12,7 +12,10 @@ from foresight.report import charts
 from foresight.report._backcheck import backcheck
 from foresight.report.config import ReportConfig
 
-__all__ = ["backcheck_step", "draw_charts", "flags_step", "plan_step", "risk"]
+__all__ = ["RISK_WINDOW", "backcheck_step", "draw_charts", "flags_step", "plan_step", "risk"]
+
+#: Periods before and after the as-of date the risk ranking compares (its recent, forecast and change).
+RISK_WINDOW = 4
 
 
 def flags_step(panel: pd.DataFrame, fc: pd.DataFrame, *, as_of: pd.Timestamp, config: ReportConfig,
@@ -38,8 +41,13 @@ def plan_step(flags: pd.DataFrame, *, as_of: pd.Timestamp, config: ReportConfig)
 
 
 def risk(panel: pd.DataFrame, fc: pd.DataFrame, flags: pd.DataFrame, *, as_of: pd.Timestamp,
-          freq: str, window: int = 4) -> pd.DataFrame:
-    """Areas ranked by the extra cases their flags expect, then by the forecast change."""
+          freq: str, window: int = RISK_WINDOW) -> pd.DataFrame:
+    """Areas ranked by the extra cases their flags expect, then by the forecast change.
+
+    ``recent`` is the area's count (all categories) in the ``window`` periods before ``as_of``,
+    ``forecast`` its forecast over the ``window`` periods from ``as_of``, ``change`` the second over the
+    first minus one; ``risk_score`` is the sum of the area's flags' ``score``.
+    """
     step = pd.DateOffset(weeks=window) if freq == "W" else pd.DateOffset(months=window)
     recent = panel[panel["ds"] >= as_of - step].groupby("area", observed=True)["y"].sum().rename("recent")
     ahead = fc[fc["ds"] < as_of + step].groupby("area", observed=True)["mean"].sum().rename("forecast")

@@ -9,8 +9,9 @@ import numpy as np
 import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from foresight.report._steps import RISK_WINDOW
 from foresight.report.charts import png_data_uri
-from foresight.text import count, labels, level_name, period_label, reject_reason, render, team_name
+from foresight.text import column_name, count, labels, level_name, period_label, reject_reason, render, team_name
 
 __all__ = ["render_html"]
 
@@ -128,6 +129,7 @@ def render_html(result: Any, *, standalone: bool = True, top: int = 10) -> str:
                               "onset": period_label(int(r["onset"]), freq, language=cfg.language),
                               "end": period_label(int(r["end"]), freq, language=cfg.language),
                               "confidence": f"{int(r.get('recurred', 0))}/{int(r.get('years', 0))}"})
+    defs = _definitions(cfg)
     bc = result.backcheck_summary or {}
     bc_rows = [{"id": r.get("id", r.get("rank", "")), "area": area(r["area"]), "category": cat(r["category"]),
                 "kind": kind(r.get("kind", "")), "forecast": count(r.get("forecast"), k),
@@ -139,19 +141,21 @@ def render_html(result: Any, *, standalone: bool = True, top: int = 10) -> str:
         return "–" if v is None or (isinstance(v, float) and np.isnan(v)) else f"{v:.0%}"
 
     lift = bc.get("lift")
-    bc_metrics = [(t["flags_due"], str(bc.get("flags_due", 0))), (t["hit_rate"], pct(bc.get("hit_rate"))),
-                  (t["base_rate"], pct(bc.get("base_rate"))),
-                  (t["lift"], "–" if lift is None else f"{lift:.1f}×"),
-                  (t["coverage"], pct(bc.get("coverage_80"))), (t["wape_level"], pct(bc.get("wape_series"))),
-                  (t["wape"], pct(bc.get("wape_total")))]
+    acting = level_name(cfg.level, cfg.language) or t["area"]
+    bc_metrics = [(t[key], value, defs[key]) for key, value in (
+        ("flags_due", str(bc.get("flags_due", 0))), ("hit_rate", pct(bc.get("hit_rate"))),
+        ("base_rate", pct(bc.get("base_rate"))), ("lift", "–" if lift is None else f"{lift:.1f}×"),
+        ("coverage", pct(bc.get("coverage_80"))), ("wape_level", pct(bc.get("wape_series"))),
+        ("wape", pct(bc.get("wape_total"))))]
+    bc_metrics = [(name.format(level=acting), value, note) for name, value, note in bc_metrics]
     bc_fallback = (render("backcheck.fallback", cfg.language, prev=_date(result.as_of - (
         pd.DateOffset(weeks=cfg.backcheck_periods) if freq == "W" else pd.DateOffset(months=cfg.backcheck_periods))),
         used=bc.get("prev_as_of", "")) if bc.get("fallback") else "")
     headline = _headline(result, t, flag_rows, k)
-    reads = [{"source": str(r.get("source", "")).rsplit("/", 1)[-1], "read": count(r.get("read")),
+    reads = [{"source": _source(r.get("source", ""), t), "read": count(r.get("read")),
               "accepted": count(r.get("accepted")), "rejected": count(r.get("rejected"))}
              for r in _rows(result.reads)]
-    rejects = [{"source": r["source"], "column": r["column"], "reason": reject_reason(r["reason"], cfg.language),
+    rejects = [{"source": r["source"], "column": column_name(r["column"], cfg.language), "reason": reject_reason(r["reason"], cfg.language),
                 "rows": count(r["rows"])} for r in _rows(result.rejects, 15)]
     charts = {name: png_data_uri(png) for name, png in result.charts.items()}
     tpl = _env().get_template("report.html.j2")
@@ -160,7 +164,7 @@ def render_html(result: Any, *, standalone: bool = True, top: int = 10) -> str:
         title=t["title_M"] if freq == "M" else t["title"], as_of=_date(result.as_of),
         generated=pd.Timestamp.now().strftime("%Y-%m-%d %H:%M"), horizon=cfg.horizon,
         period_word=t[f"periods_{freq}"], level=level_name(cfg.level, cfg.language), headline=headline,
-        flags=flag_rows, plan=plan_weeks, risk=risk_rows,
+        flags=flag_rows, plan=plan_weeks, risk=risk_rows, defs=defs, outlook=_outlook(result, area, cat),
         surges=surge_rows, waves=wave_rows, charts=charts, backcheck=bc_rows, bc_metrics=bc_metrics,
         bc_intro=t["backcheck_intro"].format(prev=bc.get("prev_as_of", "")) if bc.get("prev_as_of") else "",
         bc_none=bool(bc.get("none")), bc_fallback=bc_fallback,
@@ -168,6 +172,43 @@ def render_html(result: Any, *, standalone: bool = True, top: int = 10) -> str:
         suppressed=t["suppressed"].format(k=k) if k > 0 else "",
         plan_more=(len(result.plan["week"].unique()) > 4) if (result.plan is not None and "week" in result.plan) else False,
     )
+
+
+def _source(source: Any, t: dict[str, str]) -> str:
+    """A source file's name without its folder; the total row in the language."""
+    name = str(source).rsplit("/", 1)[-1]
+    return t["source_total"] if name == "(total)" else name
+
+
+def _definitions(cfg: Any) -> dict[str, str]:
+    """What every figure on the page is, in the language: the column headings and notes that carry them."""
+    lang, freq = cfg.language, cfg.freq
+    n = RISK_WINDOW
+    when = {"n": n, "units": render(f"units.{freq}", lang), "unit": render(f"unit.{freq}", lang),
+            "per": render(f"per.{freq}", lang), "level": level_name(cfg.level, lang) or labels(lang)["area"]}
+    weight = getattr(cfg.flag_settings, "escalation_weight", 3.0)
+    out = {key: render(f"def.{key}", lang, weight=f"{weight:g}", **when) for key in (
+        "n_flags", "risk_score", "recent", "forecast", "change", "window", "expected", "expected_range",
+        "observed", "baseline", "flags_due", "hit_rate", "base_rate", "lift", "coverage", "wape_level", "wape",
+        "bc_forecast", "bc_actual", "bc_usual")}
+    out.update({f"head_{key}": render(f"risk.{key}", lang, **when) for key in ("recent", "forecast", "change")})
+    out["risk_note"] = render("risk.note", lang, **when)
+    return out
+
+
+def _outlook(result: Any, area: Any, cat: Any) -> list[dict[str, Any]]:
+    """The seasonal outlook slot of the top section: rows of ``result.extra["outlook"]`` when a step fills it.
+
+    The frame has one row per upcoming wave within its theme's preparation time: ``area, category,
+    start, expected`` and ``lead`` (periods of lead left); nothing is shown without it.
+    """
+    frame = result.extra.get("outlook") if isinstance(getattr(result, "extra", None), dict) else None
+    if frame is None or len(frame) == 0:
+        return []
+    k = int(result.config.suppress_below)
+    return [{"area": area(r.get("area")), "category": cat(r.get("category")), "start": _date(r.get("start")),
+             "expected": count(r.get("expected"), k), "lead": "" if pd.isna(r.get("lead")) else int(r["lead"])}
+            for r in _rows(frame)]
 
 
 def _headline(result: Any, t: dict[str, str], flag_rows: list[dict[str, Any]], k: int) -> list[str]:
