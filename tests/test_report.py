@@ -5,6 +5,7 @@ safe HTML rendering."""
 from __future__ import annotations
 
 import io
+import re
 import warnings
 
 import numpy as np
@@ -228,3 +229,85 @@ def test_the_report_fits_the_model_once_and_reads_back_the_earlier_run(tmp_path,
     assert later.run["model_fits"] == 1
     assert later.backcheck_summary["prev_as_of"] == "2024-06-03" and not later.backcheck_summary["fallback"]
     assert set(later.backcheck["id"]) == set(first.flags["id"])
+
+
+def _reason_beginnings() -> list[str]:
+    """How each reject reason and quality note the ingest writes begins: the literal text leading the
+    reason argument of every ``reject(...)``, ``note(...)`` and bad-record call in the ingest sources."""
+    import ast
+    from pathlib import Path
+
+    import foresight
+
+    def lead(node: ast.AST) -> str | None:
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return node.value
+        if isinstance(node, ast.JoinedStr):
+            first = node.values[0]
+            return first.value if isinstance(first, ast.Constant) else None
+        if isinstance(node, ast.BinOp):
+            return lead(node.left)
+        return None
+
+    src = Path(foresight.__file__).parent
+    found = []
+    for path in (src / "ingest" / "_rows.py", src / "ingest" / "cases.py", src / "_records.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                at = {"reject": 3, "note": 2}.get(node.func.attr)
+                if at is not None and len(node.args) > at:
+                    found.append(lead(node.args[at]))
+                elif node.func.attr == "append" and node.args:
+                    arg = node.args[0]
+                    found.append(lead(arg.elts[1]) if isinstance(arg, ast.Tuple) and len(arg.elts) == 2
+                                 else lead(arg) if isinstance(arg, ast.JoinedStr) else None)
+            elif isinstance(node, ast.Assign) and any(getattr(t, "id", "") == "reason" for t in node.targets):
+                found.append(lead(node.value))
+    return sorted({f for f in found if f and f.strip()})
+
+
+def test_every_reject_and_quality_reason_of_the_ingest_has_a_chinese_text():
+    from foresight.text import reject_reason
+
+    beginnings = _reason_beginnings()
+    assert len(beginnings) >= 15, beginnings  # the scan finds the reasons (rows, decoding, PII, store)
+    untranslated = {b: reject_reason(b, "zh") for b in beginnings if re.search(r"[A-Za-z]", reject_reason(b, "zh"))}
+    assert not untranslated, f"reasons with no Chinese text in foresight.text: {untranslated}"
+
+
+def _bare_result(language="zh", extra=None):
+    from pathlib import Path
+
+    cfg = ReportConfig(store=Path("cases.duckdb"), as_of=pd.Timestamp("2026-11-23"), language=language, level="town")
+    none = pd.DataFrame()
+    risk = pd.DataFrame({"area": ["T1"], "n_flags": [1], "risk_score": [12.0], "recent": [40.0],
+                         "forecast": [30.0], "change": [-0.25]})
+    return ReportResult(config=cfg, as_of=cfg.as_of, prev_as_of=None, forecasts=none, flags=none, plan=none,
+                        risk=risk, waves=none, surges=none, backcheck=none,
+                        backcheck_summary={"prev_as_of": "2026-10-26", "flags_due": 3, "hit_rate": 0.5,
+                                           "base_rate": 0.1, "lift": 5.0, "wape_series": 0.6, "wape_total": 0.1},
+                        rejects=none, reads=none, names={"area": {"T1": "一镇"}, "category": {"school": "入学学位"},
+                                                         "theme": {}, "department": {}},
+                        charts={}, notes={}, run={}, extra=extra or {})
+
+
+def test_the_back_check_shows_accuracy_at_the_acting_level_beside_the_total_each_defined():
+    for lang, acting, total in (("zh", "镇街×类别预测误差（驻点层级）", "全区总量预测误差"),
+                                ("en", "Forecast error per town and category", "Total forecast error")):
+        page = render_html(_bare_result(lang), standalone=False)
+        bc = re.search(r'<section id="backcheck">(.*?)</section>', page, re.S).group(1)
+        rows = re.findall(r'<tr><td title="([^"]+)">([^<]+)</td><td class="n">([^<]+)</td>', bc)
+        by_name = {name: (value, tip) for tip, name, value in rows}
+        level_row = [v for n, v in by_name.items() if n.startswith(acting)]
+        assert level_row and level_row[0][0] == "60%" and by_name[next(n for n in by_name if n.startswith(total))][0] == "10%"
+        assert len(rows) == 7 and all(tip for tip, _, _ in rows), "every metric carries its definition"
+
+
+def test_the_outlook_slot_shows_the_waves_it_is_fed_and_nothing_without_them():
+    assert 'id="outlook"' not in render_html(_bare_result(), standalone=False)
+    outlook = pd.DataFrame({"area": ["T1"], "category": ["school"], "start": [pd.Timestamp("2027-01-04")],
+                            "expected": [37.2], "lead": [6]})
+    page = render_html(_bare_result(extra={"outlook": outlook}), standalone=False)
+    table = re.search(r'<table id="outlook">(.*?)</table>', page, re.S).group(1)
+    assert "一镇（T1）" in table and "入学学位" in table and "2027-01-04" in table
+    assert re.search(r'<td class="n">37</td><td class="n">6</td>', table)

@@ -355,3 +355,49 @@ def test_the_back_check_scores_the_flags_the_earlier_run_recorded(centre):
     assert res.exit_code == 0, res.output
     listed = pd.read_csv(io.StringIO(res.stdout))
     assert set(issued["id"]) <= set(listed["id"])
+
+
+def _visible_text(html: str) -> str:
+    """What a reader sees or hovers: the text between tags and every title tooltip (no script, style,
+    hidden status line or image data)."""
+    import html as html_lib
+
+    page = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
+    page = re.sub(r'<div id="foresight-status" hidden>.*?</div>', " ", page, flags=re.S)
+    page = re.sub(r'src="data:[^"]*"', " ", page)
+    tips = " ".join(re.findall(r'title="([^"]*)"', page))
+    return html_lib.unescape(re.sub(r"<[^>]+>", " ", page) + " " + tips)
+
+
+def test_the_chinese_report_has_no_english_word(centre):
+    """Every label, level, team, reason, definition and data-quality row of the zh report is Chinese;
+    only codes, file names, numbers and this short whitelist may be written in Latin letters."""
+    text = _visible_text((centre["out"] / "report.html").read_text(encoding="utf-8"))
+    text = re.sub(r"\b\d{4}-\d{2}-\d{2}/D01T\d{2}/\w+", " ", text)  # flag ids: date/area/category code
+    text = re.sub(r"\bD01T\d{2}\b", " ", text)  # area codes
+    text = re.sub(r"[\w.\-]+\.(?:csv\.gz|csv|xlsx|parquet)\b", " ", text)  # file names
+    whitelist = {"A", "B",  # the config's team names (A组, B组)
+                 "plan",  # the name of a sheet in flags.xlsx
+                 "foresight"}  # the program's name
+    words = set(re.findall(r"[A-Za-z][A-Za-z_]*", text)) - whitelist
+    assert not words, f"English in the Chinese report: {sorted(words)[:20]}"
+
+
+def test_every_figure_of_the_risk_table_is_defined_and_agrees_with_its_definition(centre):
+    """The risk table's headings say which periods they count, each carries a definition, the note says
+    what 变化 and a flag's "约为…倍" each compare, and 变化 is the forecast over the recent count."""
+    html = (centre["out"] / "report.html").read_text(encoding="utf-8")
+    section = re.search(r'<section id="risk">(.*?)</section>', html, re.S).group(1)
+    heads = re.findall(r'<th(?: title="([^"]*)")?>([^<]*)</th>', section)
+    named = {label: tip for tip, label in heads}
+    assert {"近4周实际件数", "未来4周预测件数", "变化（未来4周对近4周）", "风险分", "预警数"} <= set(named)
+    assert all(named[h] for h in named if h != "区域"), "a figure's heading has no definition"
+    assert "风险分=" in section and "约为…倍" in section
+    rows = re.findall(r"<tr><td>[^<]*</td>" + r'<td class="n">([^<]*)</td>' * 5 + "</tr>", section)
+    assert len(rows) >= 5
+    for _n, _score, recent, forecast, change in rows:
+        r, f = float(recent.replace(",", "")), float(forecast.replace(",", ""))
+        if r >= 20 and change:  # rounding of the two counts moves the ratio by well under 5 points
+            assert abs(float(change.strip("%+")) / 100 - (f / r - 1)) < 0.05, (recent, forecast, change)
+    bc = re.search(r'<section id="backcheck">(.*?)</section>', html, re.S).group(1)
+    assert "镇街×类别预测误差（驻点层级）" in bc and "全区总量预测误差" in bc, "accuracy at the acting level beside the total"
