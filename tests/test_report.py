@@ -303,11 +303,14 @@ def test_the_back_check_shows_accuracy_at_the_acting_level_beside_the_total_each
         assert len(rows) == 7 and all(tip for tip, _, _ in rows), "every metric carries its definition"
 
 
-def test_the_outlook_slot_shows_the_waves_it_is_fed_and_nothing_without_them():
+def test_the_outlook_slot_shows_the_waves_due_within_their_preparation_time():
     assert 'id="outlook"' not in render_html(_bare_result(), standalone=False)
-    outlook = pd.DataFrame({"area": ["T1"], "category": ["school"], "start": [pd.Timestamp("2027-01-04")],
-                            "expected": [37.2], "lead": [6]})
+    outlook = pd.DataFrame({"area": ["T1", "T1"], "category": ["school", "wage"],
+                            "start": pd.to_datetime(["2027-01-04", "2027-06-07"]), "expected": [37.2, 50.0],
+                            "lower": [25.0, 30.0], "upper": [51.0, 70.0], "weeks_to_start": [6, 28],
+                            "prep_weeks": [8.0, 4.0]})
     page = render_html(_bare_result(extra={"outlook": outlook}), standalone=False)
     table = re.search(r'<table id="outlook">(.*?)</table>', page, re.S).group(1)
     assert "一镇（T1）" in table and "入学学位" in table and "2027-01-04" in table
-    assert re.search(r'<td class="n">37</td><td class="n">6</td>', table)
+    assert re.search(r'<td class="n">37</td><td class="n">25–51</td><td class="n">6</td><td class="n">8</td>', table)
+    assert "2027-06-07" not in table, "a wave 28 weeks away needs 4 weeks of preparation: not yet"

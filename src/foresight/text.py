@@ -50,8 +50,10 @@ _ZH = {
     "footer": "本报告由 foresight 自动生成，不含任何个人信息。",
     "level": "区域层级", "cases": "件",
     "outlook": "季节性波峰展望", "outlook_start": "预计开始", "outlook_start_def": "往年波峰开始的时间推到今年。",
-    "lead_def": "距波峰开始还剩的周期数；少于该主题所需的准备时间时列在这里。",
-    "outlook_note": "只列出在各主题所需准备时间内开始的波峰：提前期是距开始还剩的周期数。",
+    "lead_weeks": "距开始（周）", "lead_def": "距波峰开始还剩的周数。",
+    "prep_weeks": "需准备（周）", "prep_def": "该主题驻点需要提前准备的周数（在类别表中设置）。",
+    "outlook_expected_def": "整个波峰期间预计的件数。",
+    "outlook_note": "只列出在该主题所需准备时间内就要开始的波峰：距开始的周数不超过需准备的周数。",
 }
 
 _EN = {
@@ -90,9 +92,11 @@ _EN = {
     "level": "Area level", "cases": "cases",
     "outlook": "Seasonal waves ahead", "outlook_start": "Expected start",
     "outlook_start_def": "When the wave started in past years, carried to this year.",
-    "lead_def": "Periods left before the wave starts; listed when fewer than its theme needs to prepare.",
-    "outlook_note": "Only the waves that start within the preparation time their theme needs; lead is the "
-    "periods left before the start.",
+    "lead_weeks": "Weeks to start", "lead_def": "Weeks left before the wave starts.",
+    "prep_weeks": "Weeks to prepare", "prep_def": "Weeks the theme's outreach needs to prepare (the "
+    "taxonomy's prep_weeks column).", "outlook_expected_def": "Cases expected over the whole wave.",
+    "outlook_note": "Only the waves that start within the preparation time their theme needs: weeks to "
+    "start no more than weeks to prepare.",
 }
 
 

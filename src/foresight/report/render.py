@@ -197,18 +197,25 @@ def _definitions(cfg: Any) -> dict[str, str]:
 
 
 def _outlook(result: Any, area: Any, cat: Any) -> list[dict[str, Any]]:
-    """The seasonal outlook slot of the top section: rows of ``result.extra["outlook"]`` when a step fills it.
+    """The seasonal outlook of the top section: the waves of ``result.extra["outlook"]`` that start
+    within the preparation time their theme needs (``weeks_to_start <= prep_weeks``), soonest first.
 
-    The frame has one row per upcoming wave within its theme's preparation time: ``area, category,
-    start, expected`` and ``lead`` (periods of lead left); nothing is shown without it.
+    The frame is the seasonal outlook (one row per upcoming wave: ``area, category, start, expected,
+    lower, upper, weeks_to_start, prep_weeks``); without it the section shows nothing.
     """
-    frame = result.extra.get("outlook") if isinstance(getattr(result, "extra", None), dict) else None
+    frame = result.extra.get("outlook")
     if frame is None or len(frame) == 0:
         return []
+    due = frame[frame["weeks_to_start"] <= frame["prep_weeks"]].sort_values(["start", "expected"],
+                                                                           ascending=[True, False])
     k = int(result.config.suppress_below)
-    return [{"area": area(r.get("area")), "category": cat(r.get("category")), "start": _date(r.get("start")),
-             "expected": count(r.get("expected"), k), "lead": "" if pd.isna(r.get("lead")) else int(r["lead"])}
-            for r in _rows(frame)]
+    rows = []
+    for r in _rows(due):
+        lo, hi = count(r.get("lower"), k), count(r.get("upper"), k)
+        rows.append({"area": area(r.get("area")), "category": cat(r.get("category")), "start": _date(r.get("start")),
+                     "expected": count(r.get("expected"), k), "interval": f"{lo}–{hi}" if lo and hi else "",
+                     "lead": int(r["weeks_to_start"]), "prep": int(round(float(r["prep_weeks"])))})
+    return rows
 
 
 def _headline(result: Any, t: dict[str, str], flag_rows: list[dict[str, Any]], k: int) -> list[str]:
