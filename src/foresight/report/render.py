@@ -190,7 +190,8 @@ def _definitions(cfg: Any) -> dict[str, str]:
     out = {key: render(f"def.{key}", lang, weight=f"{weight:g}", **when) for key in (
         "n_flags", "risk_score", "recent", "forecast", "change", "window", "expected", "expected_range",
         "observed", "baseline", "flags_due", "hit_rate", "base_rate", "lift", "coverage", "wape_level", "wape",
-        "bc_forecast", "bc_actual", "bc_usual")}
+        "bc_forecast", "bc_actual", "bc_usual", "surge_observed", "surge_expected", "threshold", "wave_window",
+        "confidence", "rows_read", "rejected")}
     out.update({f"head_{key}": render(f"risk.{key}", lang, **when) for key in ("recent", "forecast", "change")})
     out["risk_note"] = render("risk.note", lang, **when)
     return out
