@@ -10,7 +10,7 @@ from foresight.errors import ConfigError, DataError
 from foresight.warning import expected_totals, flags
 
 DS = pd.date_range("2019-01-07", "2024-12-30", freq="W-MON")
-WOY = np.minimum(np.asarray(DS.dayofyear) - 1, 363) // 7 + 1
+WOY = np.minimum(np.asarray(DS.day_of_year) - 1, 363) // 7 + 1
 TAXONOMY = pd.DataFrame({
     "code": ["school", "roads", "wage"],
     "name_zh": ["入学", "道路", "欠薪"],

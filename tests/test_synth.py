@@ -13,7 +13,7 @@ import pytest
 
 from foresight.errors import ConfigError
 from foresight.synth import DEFAULT_SEED, generate_district, write_district
-from foresight.synth.events import spring_festival
+from foresight.calendar import spring_festival
 from foresight.synth.taxonomy import CATEGORY_SPECS, UNMATCHED_LABELS
 
 REPO = Path(__file__).resolve().parents[1]
@@ -29,7 +29,7 @@ def big():
     c = d.cases.copy()
     c["town"] = c.area.str[:6]
     c["comm"] = c.area.str[:10]
-    c["week"] = c.received - pd.to_timedelta(c.received.dt.weekday, unit="D")
+    c["week"] = c.received - pd.to_timedelta(c.received.dt.day_of_week, unit="D")
     return d, c
 
 

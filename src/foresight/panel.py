@@ -222,7 +222,7 @@ def rollup(
 
 def _infer_freq(ds: pd.Series) -> str:
     return "M" if (pd.DatetimeIndex(ds).day == 1).all() and ds.nunique() > 1 and \
-        (pd.DatetimeIndex(ds).dayofweek != 0).any() else "W"
+        (pd.DatetimeIndex(ds).day_of_week != 0).any() else "W"
 
 
 def summarize_panel(panel: pd.DataFrame) -> pd.DataFrame:

@@ -65,8 +65,8 @@ def parse_as_of(value: str | None, *, freq: str) -> pd.Timestamp | None:
         ts = pd.Timestamp(value).normalize()
     except (ValueError, TypeError):
         raise ConfigError(f"--as-of {value!r} is not a date; use YYYY-MM-DD.") from None
-    if freq.upper().startswith("W") and ts.dayofweek != 0:
-        monday = ts - pd.Timedelta(days=ts.dayofweek)
+    if freq.upper().startswith("W") and ts.day_of_week != 0:
+        monday = ts - pd.Timedelta(days=ts.day_of_week)
         raise ConfigError(f"--as-of {ts.date()} is a {ts.day_name()}; weekly work starts on a Monday "
                           f"(e.g. {monday.date()}).")
     if freq.upper().startswith("M") and ts.day != 1:

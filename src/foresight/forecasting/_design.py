@@ -53,7 +53,7 @@ def build_design(
         group.append("trend")
         pen.append(3.0)
     mid = starts + (pd.Timedelta(days=3) if freq == "W" else pd.Timedelta(days=14))
-    frac = (mid.dayofyear.to_numpy() - 0.5) / 365.25
+    frac = (mid.day_of_year.to_numpy() - 0.5) / 365.25
     K = fourier or (10 if freq == "W" else 5)
     for k in range(1, K + 1):
         for fn, nm in ((np.sin, "sin"), (np.cos, "cos")):

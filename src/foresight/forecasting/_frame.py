@@ -176,7 +176,7 @@ def to_matrix(panel: pd.DataFrame, freq: str) -> SeriesMatrix:
             tix = (ds.asi8 - t0.value) // (7 * day)
             del dn
         else:
-            bad_day = (ds.weekday != t0.weekday()).any()
+            bad_day = (ds.day_of_week != t0.weekday()).any()
             tix = ((ds - t0).days // 7).to_numpy()
         if bad_day:
             raise DataError("weekly panel periods must all start on the same weekday (Mondays from to_panel)")

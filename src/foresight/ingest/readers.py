@@ -71,7 +71,7 @@ def read_table(path: str | Path, *, encoding: str = "auto", sheet: str | int = 0
             frame = _read_csv(path, encoding=encoding, sep="\t" if kind == ".tsv" else ",")
         elif kind in _EXCEL:
             frame = pd.read_excel(path, sheet_name=sheet, dtype=object,
-                                  engine="xlrd" if kind == ".xls" else "openpyxl")
+                                  engine="calamine" if kind == ".xls" else "openpyxl")
         elif kind in _PARQUET:
             frame = pd.read_parquet(path)
         else:

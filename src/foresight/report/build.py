@@ -226,7 +226,7 @@ def _reject_summary(rejects: pd.DataFrame) -> pd.DataFrame:
 
 def _default_as_of(cases: pd.DataFrame, freq: str) -> pd.Timestamp:
     last = pd.Timestamp(cases["received"].max()).normalize() + pd.Timedelta(days=1)
-    return last.replace(day=1) if freq == "M" else last - pd.Timedelta(days=int(last.dayofweek))
+    return last.replace(day=1) if freq == "M" else last - pd.Timedelta(days=int(last.day_of_week))
 
 
 def _cases_at_level(cases: pd.DataFrame, config: ReportConfig) -> pd.DataFrame:
@@ -253,7 +253,7 @@ def _plan_step(flags: pd.DataFrame, *, as_of: pd.Timestamp, config: ReportConfig
     """:func:`foresight.warning.plan_outreach` over the horizon, from the Monday on or after ``as_of``."""
     from foresight.warning import plan_outreach
 
-    start = as_of + pd.Timedelta(days=(7 - as_of.dayofweek) % 7)  # a Monday (monthly as_of may not be)
+    start = as_of + pd.Timedelta(days=(7 - as_of.day_of_week) % 7)  # a Monday (monthly as_of may not be)
     weeks = config.horizon if config.freq == "W" else min(26, int(np.ceil(config.horizon * 4.35)))
     fl = flags.rename(columns={"window_start": "start", "window_end": "end"})
     return plan_outreach(fl, teams=config.teams, capacity_per_week=max(1, int(round(config.capacity_per_week))),

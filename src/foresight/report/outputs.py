@@ -63,14 +63,15 @@ def flags_table(result: Any) -> pd.DataFrame:
                                      "window_start", "window_end", "expected", "baseline", "reason"])
     nm = result.names
     if "area" in flags:
-        flags.insert(flags.columns.get_loc("area") + 1, "area_name", flags["area"].map(nm["area"]).fillna(""))
+        area_name = flags["area"].map(nm["area"]).astype(object).fillna("")
+        flags.insert(flags.columns.get_loc("area") + 1, "area_name", area_name)
     if "category" in flags:
         at = flags.columns.get_loc("category") + 1
-        flags.insert(at, "category_name", flags["category"].map(nm["category"]).fillna(""))
+        flags.insert(at, "category_name", flags["category"].map(nm["category"]).astype(object).fillna(""))
         if "theme" not in flags:
-            flags["theme"] = flags["category"].map(nm["theme"]).fillna("")
+            flags["theme"] = flags["category"].map(nm["theme"]).astype(object).fillna("")
         if "department" not in flags:
-            flags["department"] = flags["category"].map(nm["department"]).fillna("")
+            flags["department"] = flags["category"].map(nm["department"]).astype(object).fillna("")
     for col in ("window_start", "window_end"):
         if col in flags:
             flags[col] = pd.to_datetime(flags[col]).dt.date.astype(str)
@@ -128,7 +129,8 @@ def _sheet(frame: pd.DataFrame | None, result: Any) -> pd.DataFrame:
         if pd.api.types.is_datetime64_any_dtype(out[col]):
             out[col] = out[col].dt.date.astype(str)
     if "area" in out:
-        out.insert(out.columns.get_loc("area") + 1, "area_name", out["area"].map(result.names["area"]).fillna(""))
+        area_name = out["area"].map(result.names["area"]).astype(object).fillna("")
+        out.insert(out.columns.get_loc("area") + 1, "area_name", area_name)
     k = int(result.config.suppress_below)
     if "reason" in out:
         out["reason"] = [suppress_text(str(r), k) for r in out["reason"]]

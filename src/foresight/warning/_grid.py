@@ -53,7 +53,7 @@ def period_of_year(ds: pd.DatetimeIndex | pd.Series, freq: str) -> np.ndarray:
     ds = pd.DatetimeIndex(ds)
     if freq == "M":
         return np.asarray(ds.month - 1, dtype=np.int64)
-    return np.minimum((np.asarray(ds.dayofyear) - 1) // 7, 51).astype(np.int64)
+    return np.minimum((np.asarray(ds.day_of_year) - 1) // 7, 51).astype(np.int64)
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,7 @@ def to_grid(panel: pd.DataFrame, *, freq: str, before: pd.Timestamp | None = Non
     if df.empty:
         raise DataError("the panel has no periods before as_of; pass a panel with history before as_of.")
     step = pd.offsets.Week(weekday=0) if freq == "W" else pd.offsets.MonthBegin()
-    if freq == "W" and (ds.dt.dayofweek != 0).any():
+    if freq == "W" and (ds.dt.day_of_week != 0).any():
         raise DataError("weekly panel dates (ds) must be Mondays (period starts); rebuild the panel "
                         "with foresight.panel.to_panel(cases, freq='W').")
     if freq == "M" and (ds.dt.day != 1).any():

@@ -102,7 +102,7 @@ def evaluate_campaign(
     start, end = pd.Timestamp(start), pd.Timestamp(end)
     if end < start:
         raise ConfigError(f"end {end.date()} is before start {start.date()}.")
-    start = start - pd.Timedelta(days=start.dayofweek) if f == "W" else start.replace(day=1)
+    start = start - pd.Timedelta(days=start.day_of_week) if f == "W" else start.replace(day=1)
     ds = pd.to_datetime(panel["ds"])
     series = panel[(panel["area"].astype(str) == str(area)) & (panel["category"].astype(str) == str(category))]
     if series.empty:

@@ -103,7 +103,7 @@ def plan_outreach(
         empty.attrs["unplanned"] = fl
         return empty
     t0 = pd.Timestamp(start)
-    t0 = t0 - pd.Timedelta(days=t0.dayofweek)
+    t0 = t0 - pd.Timedelta(days=t0.day_of_week)
     grid = pd.date_range(t0, periods=weeks, freq="W-MON")
     slots = np.full((len(grid), len(names)), capacity_per_week)
 
