@@ -258,7 +258,7 @@ def test_exports_round_trip_through_ingest(tmp_path, small):
     assert got.index.is_unique and got.index.isin(truth.index).all()
     # only the planted defects (not superseded by a weekly export) are lost
     assert len(truth) - len(got) <= (small.defects.kind != "duplicate_id").sum()
-    j = got.join(truth, rsuffix="_t")
+    j = got.merge(truth, how="left", left_index=True, right_index=True, suffixes=("", "_t"))
     for col in ["received", "area", "channel", "collective", "headcount", "repeat", "level"]:
         assert (j[col].astype(str) == j[col + "_t"].astype(str)).all(), col
     matched = j.category != "other"

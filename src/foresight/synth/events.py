@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from foresight.calendar import spring_festival
+from foresight.errors import CalendarError
 
 __all__ = ["day_effects", "season_windows", "season_shape", "CAMPAIGN_PLAN"]
 
