@@ -103,7 +103,7 @@ def test_cases_are_canonical_and_free_of_personal_data(small):
     assert ((c.closed >= c.received) | c.closed.isna()).all()
     assert (c.headcount[c.collective] >= 5).all() and (c.headcount[~c.collective] == 1).all()
     text = c.astype(str).to_numpy().ravel()
-    assert not any(re.fullmatch(r"\d{17}[\dX]|1[3-9]\d{9}", v) for v in text)
+    assert not any(re.fullmatch(r"\d{17}[\dX]|1[3-9]\d{9}", str(v)) for v in text)
 
 
 def test_raw_labels_match_their_category_only(small):
