@@ -13,8 +13,11 @@ STAMP  := $(VENV)/.installed
 #               all extras; foresight installed from its built wheel (not editable), so a file
 #               missing from the package fails here.
 # uv (from PyPI, in its own small venv .venv-uv) builds both; it never downloads a Python of its own.
-PY_LOW  ?= 3.11
-PY_HIGH ?= 3.13
+# A pyenv shim for a version that is not pyenv's global one fails, so the pyenv folder is looked in
+# first; elsewhere uv finds python3.11 / python3.13 on PATH.
+PYENV_ROOT ?= $(HOME)/.pyenv
+PY_LOW  ?= $(or $(lastword $(sort $(wildcard $(PYENV_ROOT)/versions/3.11*/bin/python3.11))),3.11)
+PY_HIGH ?= $(or $(lastword $(sort $(wildcard $(PYENV_ROOT)/versions/3.13*/bin/python3.13))),3.13)
 LOW     := .venv-low
 HIGH    := .venv-high
 export UV_PYTHON_DOWNLOADS := never
