@@ -113,7 +113,7 @@ def read_raw(path: str | Path, *, encoding: str = "auto", sheet: str | int = 0) 
                 raise DataError(f"{path}: the file is empty. Re-export it, with a header row.")
             frame = (pd.read_parquet(path) if kind in _PARQUET else
                      pd.read_excel(path, sheet_name=sheet, dtype=object,
-                                   engine="xlrd" if kind == ".xls" else "openpyxl"))
+                                   engine="calamine" if kind == ".xls" else "openpyxl"))
             table = _drop_blank(frame)
         else:
             raise DataError(f"{path}: unknown file type {kind or '(none)'!r}. Export as CSV, "
