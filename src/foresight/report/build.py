@@ -73,7 +73,10 @@ class ReportResult:
         Remarks that are not failures: the data end early, no CJK font, outreach not configured.
     extra : dict
         ``hierarchy`` (the one coherent forecast of every level, :func:`foresight.forecast_hierarchy`),
-        and from it ``category_forecasts`` and ``total_forecast`` (for the charts).
+        and from it ``category_forecasts`` and ``total_forecast`` (for the charts); ``outlook``, when
+        present, the seasonal outlook (``area, category, start, expected, lower, upper,
+        weeks_to_start, prep_weeks``), whose waves due within their preparation time the top section
+        shows.
 
     Examples
     --------
