@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 import numpy as np
 import pandas as pd
 
-from foresight.errors import ConfigError, DataError
+from foresight.errors import ConfigError, DataError, PartitionError
 from foresight.report import charts
 from foresight.report._backcheck import backcheck
 from foresight.report._text import labels
@@ -172,7 +172,7 @@ class _Steps:
         try:
             return func()
         except Exception as exc:  # an optional step must not sink the weekly report, nor fail silently
-            if not optional:
+            if not optional or isinstance(exc, PartitionError):  # a cluster run is all or nothing
                 raise
             self.notes[name] = f"{type(exc).__name__}: {exc}"
             warnings.warn(f"report step {name!r} failed and is left out of the report: "
@@ -247,6 +247,24 @@ def _flags_step(panel: pd.DataFrame, fc: pd.DataFrame, *, as_of: pd.Timestamp, c
                 language=config.language, freq=config.freq, country=config.country, subdiv=config.subdiv,
                 seed=config.seed)
     return out.rename(columns={"start": "window_start", "end": "window_end"})
+
+
+def _distributed_step(panel: pd.DataFrame, cases: pd.DataFrame, *, as_of: pd.Timestamp, config: ReportConfig,
+                      taxonomy: pd.DataFrame | None, progress: bool) -> Any:
+    """Forecasts, waves, surges and flags on the ``config.cluster`` dask cluster, one task per top-level area.
+
+    Unlike the single-machine steps it fails as a whole: a partition that fails after its retries
+    raises :class:`foresight.errors.PartitionError` (naming the area), so no report is written.
+    """
+    from foresight.distributed import run_pipeline
+
+    res = run_pipeline(cases[cases["received"] < as_of], panel=panel, as_of=as_of, horizon=config.horizon,
+                       freq=config.freq, level=config.level, areas=config.areas, categories=taxonomy,
+                       partition_level=config.partition_level, engine="dask", cluster=config.cluster,
+                       language=config.language, quantiles=QUANTILES, country=config.country,
+                       subdiv=config.subdiv, seed=config.seed, progress=progress)
+    res.flags = res.flags.rename(columns={"start": "window_start", "end": "window_end"})
+    return res
 
 
 def _plan_step(flags: pd.DataFrame, *, as_of: pd.Timestamp, config: ReportConfig) -> pd.DataFrame:
@@ -365,7 +383,6 @@ def build_report(config: ReportConfig, *, cases: pd.DataFrame | None = None,
             tot_p = rollup(p, over=("area", "category"))
             return fc, cat_p, forecast(cat_p, config.horizon, **fc_kw), tot_p, forecast(tot_p, config.horizon, **fc_kw)
 
-        fc, cat_p, cat_fc, tot_p, tot_fc = steps("forecast", lambda: run_forecasts(panel))
         names = _names(config, lang)
         taxonomy = (pd.read_csv(config.categories, dtype=str, keep_default_na=False)
                     if config.categories is not None else None)
@@ -373,10 +390,19 @@ def build_report(config: ReportConfig, *, cases: pd.DataFrame | None = None,
         from foresight import warning
 
         empty = pd.DataFrame()
-        wv = steps("waves", lambda: warning.waves(panel, freq=freq, as_of=as_of), optional=True, default=empty)
-        sg = steps("surges", lambda: warning.surges(panel, as_of, freq=freq), optional=True, default=empty)
-        flags = steps("flags", lambda: _flags_step(panel, fc, as_of=as_of, config=config, taxonomy=taxonomy,
-                                                   cases=level_cases), optional=True, default=empty)
+        if config.cluster is not None:
+            dist = steps("forecast", lambda: _distributed_step(panel, cases, as_of=as_of, config=config,
+                                                               taxonomy=taxonomy, progress=progress))
+            fc, cat_p, cat_fc, tot_p, tot_fc = (dist.forecasts, dist.category_panel, dist.category_forecasts,
+                                                dist.total_panel, dist.total_forecast)
+            wv, sg, flags = dist.waves, dist.surges, dist.flags
+        else:
+            fc, cat_p, cat_fc, tot_p, tot_fc = steps("forecast", lambda: run_forecasts(panel))
+            wv = steps("waves", lambda: warning.waves(panel, freq=freq, as_of=as_of), optional=True,
+                       default=empty)
+            sg = steps("surges", lambda: warning.surges(panel, as_of, freq=freq), optional=True, default=empty)
+            flags = steps("flags", lambda: _flags_step(panel, fc, as_of=as_of, config=config, taxonomy=taxonomy,
+                                                       cases=level_cases), optional=True, default=empty)
         if config.teams is None or config.capacity_per_week is None:
             plan = empty
             info["plan"] = ("没有安排驻点：在配置中设置 teams 和 capacity_per_week 即可生成驻点计划。" if lang == "zh"
@@ -395,6 +421,11 @@ def build_report(config: ReportConfig, *, cases: pd.DataFrame | None = None,
                 p0 = panel[panel["ds"] < prev_as_of].reset_index(drop=True)
                 p0.attrs.update(panel.attrs)
                 p0.attrs["as_of"] = prev_as_of
+                if config.cluster is not None:
+                    d0 = _distributed_step(p0, cases, as_of=prev_as_of, config=config, taxonomy=taxonomy,
+                                           progress=progress)
+                    fc0, f0 = d0.forecasts, d0.flags
+                    return backcheck(panel, f0, fc0, prev_as_of=prev_as_of, as_of=as_of, freq=freq)
                 fc0 = forecast(p0, config.horizon, **fc_kw)
                 f0 = _flags_step(p0, fc0, as_of=prev_as_of, config=config, taxonomy=taxonomy,
                                  cases=level_cases[level_cases["received"] < prev_as_of])

@@ -19,6 +19,8 @@ A centre keeps one TOML file beside its exports::
     # subdiv = "NY"                  # optional subdivision of that calendar (with country = "US")
     level = "community"              # optional: area level the report works at
     backcheck = 4                    # periods back to re-run the flags (0 = off)
+    # cluster = "tcp://10.0.0.5:8786"  # optional: run the pipeline on this dask.distributed scheduler
+    # partition_level = "district"     # optional: one partition per area of this level (default: tree roots)
 
 Relative paths resolve against the folder of the config file. Every wrong key or value raises a
 :class:`~foresight.errors.ConfigError` that names the key, the value and what is allowed.
@@ -65,6 +67,10 @@ KEYS: dict[str, str] = {
              "areas as recorded",
     "backcheck": "periods back to re-run the flags and compare with what happened; default 4 (weeks) or 3 "
                  "(months), 0 turns it off",
+    "cluster": 'dask.distributed scheduler address (e.g. "tcp://10.0.0.5:8786"): run the pipeline there, one '
+               "partition per top-level area; default: this machine",
+    "partition_level": 'with cluster: one partition per area of this level ("district" or "town"); default: the '
+                       "area tree's roots",
 }
 #: The area levels ``level`` may name.
 LEVELS = ("district", "town", "community", "grid")
@@ -112,6 +118,11 @@ class ReportConfig:
     backcheck : int or None
         Periods back the flags are re-run and compared with what happened (0 turns it off); None means
         the default, 4 weeks or 3 months (see :attr:`backcheck_periods`).
+    cluster : str or None
+        A dask.distributed scheduler address: the pipeline runs there, partitioned by top-level area
+        (:func:`foresight.distributed.run_pipeline`); None runs it on this machine.
+    partition_level : str or None
+        With ``cluster``: partition by the areas of this level instead of the area tree's roots.
     source : Path or None
         The config file it came from.
 
@@ -143,6 +154,8 @@ class ReportConfig:
     subdiv: str | None = None
     level: str | None = None
     backcheck: int | None = None
+    cluster: str | None = None
+    partition_level: str | None = None
     source: Path | None = None
 
     @property
@@ -319,12 +332,20 @@ def report_config_from_dict(
     level = check.choice("level", v["level"], LEVELS) if "level" in v else None
     backcheck = (check.integer("backcheck", v["backcheck"], low=0, high=_MAX_HORIZON[freq] // 2)
                  if "backcheck" in v else None)
+    cluster = v.get("cluster")
+    if cluster is not None and (not isinstance(cluster, str) or not cluster.strip()):
+        raise check.bad("cluster", cluster, 'must be a scheduler address such as "tcp://10.0.0.5:8786"')
+    partition_level = (check.choice("partition_level", v["partition_level"], LEVELS)
+                       if "partition_level" in v else None)
+    if partition_level is not None and cluster is None:
+        raise check.bad("partition_level", partition_level, "needs cluster: partitions are for a cluster run")
 
     return ReportConfig(
         cases=exports, store=store, mapping=mapping, areas=areas, categories=categories, as_of=as_of,
         horizon=horizon, freq=freq, teams=teams, capacity_per_week=capacity, language=language,
         out_dir=out_dir, suppress_below=suppress, seed=seed, country=country, subdiv=subdiv, level=level,
-        backcheck=backcheck, source=Path(source).resolve() if source is not None else None,
+        backcheck=backcheck, cluster=cluster.strip() if cluster is not None else None,
+        partition_level=partition_level, source=Path(source).resolve() if source is not None else None,
     )
 
 
