@@ -87,18 +87,9 @@ def res_tree_lift(district, codes):
     return load_areas(district.areas).lift(codes, "community")
 
 
-def test_sample_district_by_town_dask_equals_local(sample, client):
-    kw = dict(as_of="2026-11-23", horizon=8, areas=sample.areas, level="town", partition_level="town")
-    local = run_pipeline(sample.cases, **kw)
-    dask = run_pipeline(sample.cases, engine="dask", cluster=client, **kw)
-    assert len(local.partitions) == 10 and dask.partitions == local.partitions
-    _same(local, dask)
-    assert local.forecasts["area"].nunique() == 10
-
-
 def test_province_on_a_cluster_equals_one_machine_and_each_district_alone(province, client, tmp_path):
     areas, cases = province
-    kw = dict(as_of="2024-12-30", horizon=8, areas=areas, level="community", max_flags=None)
+    kw = dict(as_of="2024-12-30", horizon=8, areas=areas, level="town", max_flags=None)
     local = run_pipeline(cases, **kw)
     dask = run_pipeline(cases, engine="dask", cluster=client, **kw)
     assert dask.partitions == ["D01", "D02", "D03"]
@@ -112,16 +103,16 @@ def test_province_on_a_cluster_equals_one_machine_and_each_district_alone(provin
     _same(local, run_pipeline(path, engine="dask", cluster=client, **kw))
     # a district's rows are what the public functions give on that district alone
     d2 = cases[cases["area"].str.startswith("D02")]
-    panel = to_panel(d2, as_of="2024-12-30", areas=areas, level="community")
+    panel = to_panel(d2, as_of="2024-12-30", areas=areas, level="town")
     alone = forecast(panel, 8, quantiles=Q, freq="W", country="CN")
     got = dask.forecasts[dask.forecasts["area"].str.startswith("D02")].reset_index(drop=True)
     pd.testing.assert_frame_equal(got, alone)
-    assert dask.series == local.series > 3 * 15
+    assert dask.series == local.series > 3 * 10 * 10
 
 
 def test_a_failing_partition_is_retried_then_named(province, client, monkeypatch):
     areas, cases = province
-    kw = dict(as_of="2024-12-30", horizon=4, areas=areas, level="town")
+    kw = dict(as_of="2024-12-30", horizon=4, areas=areas, level="district")
     attempts: dict[str, int] = {}
 
     def flaky(key):
@@ -152,3 +143,54 @@ def test_bad_engine_and_cluster_are_config_errors(province):
         run_pipeline(cases, engine="dask", areas=areas)
     with pytest.raises(ConfigError, match="finer than the panel's level"):
         run_pipeline(cases, areas=areas, level="town", partition_level="community")
+
+
+REPORT = """
+cases = ["exports/cases_history.csv.gz", "exports/export_week_1.csv", "exports/export_week_2.csv"]
+mapping = "mapping.toml"
+areas = "areas.csv"
+categories = "categories.csv"
+as_of = 2025-06-30
+horizon = 6
+level = "town"
+out_dir = "{out}"
+backcheck = 0
+"""
+
+
+def test_report_on_a_cluster_is_the_report_and_a_failed_partition_writes_nothing(client, tmp_path,
+                                                                                   monkeypatch):
+    from typer.testing import CliRunner
+
+    from foresight.cli import report_cmd  # noqa: F401  (registers the command)
+    from foresight.cli._app import app
+    from foresight.synth import write_district
+
+    write_district(generate_district(seed=11, start="2023-01-02", end="2025-06-29", scale=0.1), tmp_path)
+    for name in ("here", "cluster", "failed"):
+        (tmp_path / f"{name}.toml").write_text(REPORT.format(out=f"out-{name}"), encoding="utf-8")
+
+    def run(name: str, *extra: str):
+        return CliRunner().invoke(app, ["report", "--config", str(tmp_path / f"{name}.toml"), "--no-progress",
+                                        *extra], catch_exceptions=False)
+
+    here = run("here")
+    assert here.exit_code == 0, here.output
+    there = run("cluster", "--cluster", client.scheduler.address)
+    assert there.exit_code == 0, there.output
+    a = pd.read_csv(tmp_path / "out-here" / "weekly-2025-06-30" / "flags.csv", encoding="utf-8-sig")
+    b = pd.read_csv(tmp_path / "out-cluster" / "weekly-2025-06-30" / "flags.csv", encoding="utf-8-sig")
+    pd.testing.assert_frame_equal(a, b)
+    assert len(a) > 0
+    fa = pd.read_parquet(tmp_path / "out-here" / "weekly-2025-06-30" / "forecasts.parquet")
+    fb = pd.read_parquet(tmp_path / "out-cluster" / "weekly-2025-06-30" / "forecasts.parquet")
+    pd.testing.assert_frame_equal(fa, fb)
+
+    def broken(key):
+        raise OSError("disk full on the worker")
+
+    monkeypatch.setattr(partition, "_before_partition", broken)
+    failed = run("failed", "--cluster", client.scheduler.address)
+    assert failed.exit_code == 1
+    assert "partition 'D01'" in failed.output and "disk full" in failed.output
+    assert not (tmp_path / "out-failed").exists() or not any((tmp_path / "out-failed").iterdir())
