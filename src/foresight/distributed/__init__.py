@@ -194,7 +194,7 @@ def _merge(outs: list[PartitionOutput], settings: dict, *, as_of: pd.Timestamp) 
 
 
 def run_pipeline(
-    cases: pd.DataFrame | str | os.PathLike[str],
+    cases: pd.DataFrame | str | os.PathLike[str] | None,
     *,
     as_of: Any = None,
     horizon: int = 13,
@@ -223,7 +223,8 @@ def run_pipeline(
     cases : DataFrame or path
         Canonical cases (``read_cases(...).cases``, ``CaseStore.cases()``), or a Parquet dataset of
         them, e.g. from ``CaseStore.export_parquet`` (partitioned by ``top_area``; on a cluster every
-        worker must see the path). With ``panel`` given, the cases only feed the escalation flags.
+        worker must see the path). With ``panel`` given, the cases only feed the escalation flags
+        (``None``: no escalation flags).
     as_of : date, optional
         First forecast period (exclusive end of the history); default as in ``to_panel``, over all
         the cases.
@@ -300,9 +301,13 @@ def run_pipeline(
         if level is not None and LEVELS.index(partition_level) > LEVELS.index(level):
             raise ConfigError(f"partition_level={partition_level!r} is finer than the panel's level {level!r}; "
                               "partition by a coarser level (e.g. 'district').")
-    cut = pd.Timestamp(panel.attrs["as_of"]) if (panel is not None and as_of is None
-                                                  and panel.attrs.get("as_of") is not None) \
-        else _global_as_of(cases, as_of, f)
+    if cases is None and panel is None:
+        raise DataError("nothing to run: give the cases (a frame or a Parquet dataset) or a panel.")
+    if as_of is None and panel is not None and panel.attrs.get("as_of") is not None:
+        as_of = panel.attrs["as_of"]
+    if as_of is None and cases is None:
+        raise DataError("as_of is needed: the panel's attrs hold none and there are no cases to take it from.")
+    cut = _global_as_of(cases, as_of, f)
     settings = dict(freq=f, as_of=cut, horizon=int(horizon), level=level, categories=categories,
                     language=language, quantiles=tuple(quantiles), country=country, subdiv=subdiv,
                     seed=seed, max_flags=max_flags, partition_level=partition_level, keep_panel=keep_panel)

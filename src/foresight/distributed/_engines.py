@@ -22,7 +22,8 @@ __all__ = ["run_dask", "run_local"]
 def _failed(key: str, attempts: int, exc: BaseException) -> PartitionError:
     return PartitionError(
         f"partition {key!r} (top-level area {key}) failed after {attempts} attempt(s): "
-        f"{type(exc).__name__}: {exc}. Nothing was written; fix that area's data (or rerun) and run again.",
+        f"{type(exc).__name__}: {str(exc).rstrip('.')}. Nothing was written; fix that area's data (or rerun) "
+        "and run again.",
         area=key)
 
 
@@ -68,7 +69,9 @@ def run_dask(tasks: Sequence[PartitionTask], *, cluster: Any, retries: int,
     try:
         futures = {}
         for task in tasks:
-            fut = client.submit(run_partition, task, key=f"foresight-{run}-{task.key}", retries=retries,
+            # frames go to the cluster as data (scatter), not inside the task graph; a Parquet task is small
+            arg = client.scatter(task, hash=False) if task.parquet is None else task
+            fut = client.submit(run_partition, arg, key=f"foresight-{run}-{task.key}", retries=retries,
                                 pure=False)
             futures[fut] = task.key
         done: dict[str, PartitionOutput] = {}
