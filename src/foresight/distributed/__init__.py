@@ -19,9 +19,11 @@ single top-level area (one district) the result is exactly the single-machine pi
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from foresight.areas import AreaTree, load_areas
@@ -144,8 +146,6 @@ def _tasks(source: Any, panel: pd.DataFrame | None, tree: AreaTree | None, setti
 
 def _merge(outs: list[PartitionOutput], settings: dict, *, as_of: pd.Timestamp) -> PipelineResult:
     """Concatenate the partitions in their order; rank flags across them; forecast the totals."""
-    import numpy as np
-
     from foresight.forecasting import forecast
     from foresight.panel import rollup
 
@@ -162,14 +162,15 @@ def _merge(outs: list[PartitionOutput], settings: dict, *, as_of: pd.Timestamp) 
     sg = cat("surges")
     if len(sg):
         sg = sg.sort_values(["score", "excess"], ascending=False, kind="stable", ignore_index=True)
+    for count in ("tested", "eligible"):  # series-periods tested: summed over the partitions
+        if outs and count in outs[0].surges.attrs:
+            sg.attrs[count] = sum(int(o.surges.attrs.get(count, 0)) for o in outs)
     fl = cat("flags")
     if len(fl):
         fl = fl.sort_values(["score", "expected"], ascending=False, kind="stable", ignore_index=True)
         if settings["max_flags"] is not None:
             fl = fl.head(int(settings["max_flags"])).copy()
         fl["rank"] = np.arange(1, len(fl) + 1)
-    import time
-
     t0 = time.perf_counter()
     parts = cat("category_panel")
     parts.attrs.update(freq=settings["freq"], as_of=as_of, country=settings["country"])
@@ -311,8 +312,6 @@ def run_pipeline(
     settings = dict(freq=f, as_of=cut, horizon=int(horizon), level=level, categories=categories,
                     language=language, quantiles=tuple(quantiles), country=country, subdiv=subdiv,
                     seed=seed, max_flags=max_flags, partition_level=partition_level, keep_panel=keep_panel)
-    import time
-
     t0 = time.perf_counter()
     tasks = _tasks(cases, panel, tree, settings)
     if not tasks:
