@@ -13,6 +13,8 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from foresight.areas import AreaTree
 from foresight.errors import DataError
@@ -90,9 +92,16 @@ def sql_counts(con: duckdb.DuckDBPyConnection, relation: str, *, freq: str, leve
     params = [as_of_ts.date(), last.date()]
     counts = con.sql(sql, params=params).to_arrow_table()
     frame = pd.DataFrame({
-        "area": counts.column("area").to_numpy(zero_copy_only=False).astype(object),
-        "category": counts.column("category").to_numpy(zero_copy_only=False).astype(object),
+        "area": _categorical(counts.column("area")),
+        "category": _categorical(counts.column("category")),
         "ds": counts.column("ds").to_numpy(zero_copy_only=False).astype("datetime64[ns]"),
         "y": counts.column("y").to_numpy(zero_copy_only=False).astype("int64"),
     })
     return frame, as_of_ts, coarse
+
+
+def _categorical(column: pa.ChunkedArray) -> pd.Categorical:
+    """A string column as a pandas Categorical (codes + the distinct strings), without one object per row."""
+    encoded = pc.dictionary_encode(column.cast(pa.string())).combine_chunks()
+    return pd.Categorical.from_codes(encoded.indices.to_numpy(zero_copy_only=False),
+                                     categories=pd.Index(encoded.dictionary.to_pylist(), dtype=object))

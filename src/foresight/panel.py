@@ -151,6 +151,19 @@ def _frame_counts(cases: pd.DataFrame, *, freq: str, level: str | None, tree: Ar
     return counts, as_of_ts, coarse_info
 
 
+def _sorted_codes(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes of a string column and its distinct values, sorted (a Categorical keeps its codes)."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        cats = np.asarray(column.cat.categories, dtype=object)
+        order = np.argsort(cats, kind="stable")
+        rank = np.empty(len(order), dtype=np.int64)
+        rank[order] = np.arange(len(order))
+        codes = column.cat.codes.to_numpy()
+        return rank[codes], cats[order]
+    codes, uniques = pd.factorize(column.astype(object), sort=True)
+    return codes, np.asarray(uniques, dtype=object)
+
+
 def _period_index(ds: np.ndarray, f: str) -> np.ndarray:
     """Integer period numbers: weeks since Monday 1970-01-05, or months since January 1970."""
     d = np.asarray(ds, dtype="datetime64[D]")
@@ -204,7 +217,7 @@ def complete_panel(counts: pd.DataFrame, *, freq: str, as_of: pd.Timestamp,
         out.attrs.update(freq=f, as_of=as_of_ts)
         return out
     last = _period_index(np.array([period_start(as_of_ts, f) - period_offset(f)]), f)[0]
-    a_code, a_uni = pd.factorize(counts["area"].astype(object), sort=True)
+    a_code, a_uni = _sorted_codes(counts["area"])
     p = _period_index(counts["ds"].to_numpy(), f)
     n_area = len(a_uni)
     first = np.full(n_area, np.iinfo(np.int64).max)
@@ -224,7 +237,7 @@ def complete_panel(counts: pd.DataFrame, *, freq: str, as_of: pd.Timestamp,
         latest = np.full(n_area, np.iinfo(np.int64).min)
         np.maximum.at(latest, a_code, p)
         end = np.maximum(end, latest)
-    c_code, c_uni = pd.factorize(counts["category"].astype(object), sort=True)
+    c_code, c_uni = _sorted_codes(counts["category"])
     key = a_code.astype(np.int64) * len(c_uni) + c_code
     s_key, s_of_row = np.unique(key, return_inverse=True)  # series sorted by area, then category
     s_area = s_key // len(c_uni)
