@@ -90,7 +90,11 @@ def sql_counts(con: duckdb.DuckDBPyConnection, relation: str, *, freq: str, leve
           AND c.area IS NOT NULL AND c.category IS NOT NULL
         GROUP BY ALL"""
     params = [as_of_ts.date(), last.date()]
-    counts = con.sql(sql, params=params).to_arrow_table()
+    try:
+        counts = con.sql(sql, params=params).to_arrow_table()
+    finally:
+        if join:
+            con.unregister("_foresight_lift")
     frame = pd.DataFrame({
         "area": _categorical(counts.column("area")),
         "category": _categorical(counts.column("category")),

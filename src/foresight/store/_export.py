@@ -75,4 +75,6 @@ def export_parquet(con: duckdb.DuckDBPyConnection, path: str | os.PathLike[str],
             shutil.rmtree(old, ignore_errors=True)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+        if areas is not None:
+            con.unregister("_foresight_top")
     return target
