@@ -194,3 +194,18 @@ def test_report_on_a_cluster_is_the_report_and_a_failed_partition_writes_nothing
     assert failed.exit_code == 1
     assert "partition 'D01'" in failed.output and "disk full" in failed.output
     assert not (tmp_path / "out-failed").exists() or not any((tmp_path / "out-failed").iterdir())
+
+
+def test_store_export_feeds_the_pipeline_like_the_cases_frame(province, tmp_path):
+    import types
+
+    from foresight.store import CaseStore
+
+    areas, cases = province
+    with CaseStore(tmp_path / "cases.duckdb") as store:
+        store.ingest(types.SimpleNamespace(cases=cases, rejects=None, rows_read=len(cases), sources=None))
+        dataset = store.export_parquet(tmp_path / "cases", areas=areas)
+        stored = store.cases()
+    assert sorted(p.name for p in dataset.iterdir()) == ["top_area=D01", "top_area=D02", "top_area=D03"]
+    kw = dict(as_of="2024-12-30", horizon=4, areas=areas, level="district", max_flags=None)
+    _same(run_pipeline(stored, **kw), run_pipeline(dataset, **kw))
