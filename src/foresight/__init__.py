@@ -51,7 +51,7 @@ _LAZY: dict[str, str] = {
     "District": "foresight.synth",
     "generate_district": "foresight.synth",
     "write_district": "foresight.synth",
-    "check_panel": "foresight.validation",
+    "check_panel": "foresight.schemas",
     "evaluate_campaign": "foresight.warning",
     "flags": "foresight.warning",
     "plan_outreach": "foresight.warning",
@@ -93,6 +93,6 @@ if _TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from foresight.panel import ALL, rollup, summarize_panel, to_panel
     from foresight.store import CaseStore
     from foresight.synth import District, generate_district, write_district
-    from foresight.validation import check_panel
+    from foresight.schemas import check_panel
     from foresight.warning import (evaluate_campaign, flags, plan_outreach, plot_seasons,
                                    plot_wave_calendar, seasonal_profile, surges, waves)

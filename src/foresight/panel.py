@@ -12,35 +12,16 @@ import numpy as np
 import pandas as pd
 
 from foresight.areas import AreaTree, load_areas
-from foresight.calendar import period_start
 from foresight.errors import DataError
+from foresight.periods import (last_complete, normalize_freq, panel_freq, period_at, period_index, period_offset,
+                               period_start)
+from foresight.schemas import PANEL_COLUMNS, check_panel
 
 __all__ = ["ALL", "PANEL_COLUMNS", "complete_panel", "period_offset", "rollup", "summarize_panel", "to_panel"]
 
 #: Label of an aggregated-away key (``category == ALL`` is an area total).
 ALL = "(all)"
-PANEL_COLUMNS: tuple[str, ...] = ("area", "category", "ds", "y")
-
-
-def period_offset(freq: str) -> pd.DateOffset:
-    """The length of one period: a week for ``"W"``, a month for ``"M"``.
-
-    Examples
-    --------
-    >>> pd.Timestamp("2024-01-01") + period_offset("W")
-    Timestamp('2024-01-08 00:00:00')
-    """
-    f = str(freq).upper()
-    if f.startswith("W"):
-        return pd.DateOffset(weeks=1)
-    if f.startswith("M"):
-        return pd.DateOffset(months=1)
-    raise DataError(f"unknown freq {freq!r}: use 'W' (weeks starting Monday) or 'M' (months).")
-
-
-def _freq(freq: str) -> str:
-    period_offset(freq)
-    return "W" if str(freq).upper().startswith("W") else "M"
+_EPOCH = pd.Timestamp("1970-01-05")  # a Monday: periods are counted from here to expand spans
 
 
 def to_panel(
@@ -94,7 +75,7 @@ def to_panel(
     >>> p.attrs["as_of"]
     Timestamp('2024-01-22 00:00:00')
     """
-    f = _freq(freq)
+    f = normalize_freq(freq)
     tree = load_areas(areas) if areas is not None else None
     if level is not None and tree is None:
         raise DataError(f"level={level!r} needs the area tree: pass areas=.")
@@ -124,7 +105,7 @@ def _as_of_and_last(latest: object, as_of: object, f: str) -> tuple[pd.Timestamp
     else:
         as_of_ts = pd.Timestamp(as_of).normalize()
     # The last complete period ends on or before as_of (a period holding as_of is incomplete).
-    return as_of_ts, period_start(as_of_ts, f) - period_offset(f)
+    return as_of_ts, last_complete(as_of_ts, f)
 
 
 def _frame_counts(cases: pd.DataFrame, *, freq: str, level: str | None, tree: AreaTree | None,
@@ -164,20 +145,6 @@ def _sorted_codes(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return codes, np.asarray(uniques, dtype=object)
 
 
-def _period_index(ds: np.ndarray, f: str) -> np.ndarray:
-    """Integer period numbers: weeks since Monday 1970-01-05, or months since January 1970."""
-    d = np.asarray(ds, dtype="datetime64[D]")
-    if f == "W":
-        return (d - np.datetime64("1970-01-05", "D")).astype(np.int64) // 7
-    return d.astype("datetime64[M]").astype(np.int64)
-
-
-def _period_dates(idx: np.ndarray, f: str) -> np.ndarray:
-    if f == "W":
-        return (np.datetime64("1970-01-05", "D") + idx * 7).astype("datetime64[ns]")
-    return idx.astype("datetime64[M]").astype("datetime64[ns]")
-
-
 def complete_panel(counts: pd.DataFrame, *, freq: str, as_of: pd.Timestamp,
                    tree: AreaTree | None = None) -> pd.DataFrame:
     """Zero-fill counts ``area, category, ds, y`` over each series' active span (see :func:`to_panel`).
@@ -209,16 +176,16 @@ def complete_panel(counts: pd.DataFrame, *, freq: str, as_of: pd.Timestamp,
     >>> complete_panel(c, freq="W", as_of=pd.Timestamp("2024-01-22"))["y"].tolist()
     [2, 0, 1]
     """
-    f = _freq(freq)
+    f = normalize_freq(freq)
     as_of_ts = pd.Timestamp(as_of)
     if counts.empty:
         out = pd.DataFrame({"area": pd.Series(dtype=object), "category": pd.Series(dtype=object),
                             "ds": pd.Series(dtype="datetime64[ns]"), "y": pd.Series(dtype="int64")})
         out.attrs.update(freq=f, as_of=as_of_ts)
         return out
-    last = _period_index(np.array([period_start(as_of_ts, f) - period_offset(f)]), f)[0]
+    last = period_index([last_complete(as_of_ts, f)], _EPOCH, f)[0]
     a_code, a_uni = _sorted_codes(counts["area"])
-    p = _period_index(counts["ds"].to_numpy(), f)
+    p = period_index(counts["ds"], _EPOCH, f)
     n_area = len(a_uni)
     first = np.full(n_area, np.iinfo(np.int64).max)
     np.minimum.at(first, a_code, p)
@@ -228,7 +195,7 @@ def complete_panel(counts: pd.DataFrame, *, freq: str, as_of: pd.Timestamp,
         for col, fold in (("start", np.minimum), ("end", np.minimum)):
             known = t[col].reindex(a_uni).to_numpy()
             ok = ~pd.isna(known)
-            bound = _period_index(period_start(pd.DatetimeIndex(known[ok]), f).to_numpy(), f)
+            bound = period_index(period_start(pd.DatetimeIndex(known[ok]), f), _EPOCH, f)
             if col == "start":
                 first[ok] = fold(first[ok], bound)
             else:
@@ -254,7 +221,7 @@ def complete_panel(counts: pd.DataFrame, *, freq: str, as_of: pd.Timestamp,
     out = pd.DataFrame({
         "area": np.asarray(a_uni, dtype=object)[s_area][series_of],
         "category": np.asarray(c_uni, dtype=object)[s_key % len(c_uni)][series_of],
-        "ds": _period_dates(period, f),
+        "ds": period_at(period, _EPOCH, f).to_numpy(),
         "y": y,
     })
     out.attrs.update(freq=f, as_of=as_of_ts)
@@ -263,19 +230,12 @@ def complete_panel(counts: pd.DataFrame, *, freq: str, as_of: pd.Timestamp,
 
 def _expand(series: pd.DataFrame, f: str) -> pd.DataFrame:
     """One row per period between each series' ``start`` and ``end`` (inclusive)."""
-    if f == "W":
-        n = ((series["end"] - series["start"]).dt.days // 7 + 1).clip(lower=0).to_numpy()
-    else:
-        n = ((series["end"].dt.year - series["start"].dt.year) * 12
-             + series["end"].dt.month - series["start"].dt.month + 1).clip(lower=0).to_numpy()
-    rep = series.loc[series.index.repeat(n), ["area", "category", "start"]].reset_index(drop=True)
+    p0 = period_index(series["start"], _EPOCH, f)
+    n = np.clip(period_index(series["end"], _EPOCH, f) - p0 + 1, 0, None)
+    rep = series.loc[series.index.repeat(n), ["area", "category"]].reset_index(drop=True)
     k = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
-    if f == "W":
-        rep["ds"] = rep["start"] + pd.to_timedelta(k * 7, unit="D")
-    else:
-        months = rep["start"].dt.year * 12 + rep["start"].dt.month - 1 + k
-        rep["ds"] = pd.to_datetime({"year": months // 12, "month": months % 12 + 1, "day": 1})
-    return rep.drop(columns="start")
+    rep["ds"] = period_at(np.repeat(p0, n) + k, _EPOCH, f)
+    return rep
 
 
 def rollup(
@@ -320,6 +280,7 @@ def rollup(
     bad = [k for k in over if k not in ("area", "category")]
     if bad:
         raise DataError(f"over={tuple(over)!r}: only 'area' and 'category' can be summed away.")
+    panel = check_panel(panel)
     frame = panel[list(PANEL_COLUMNS)].copy()
     if level is not None:
         if areas is None:
@@ -328,17 +289,12 @@ def rollup(
     for key in over:
         frame[key] = ALL
     out = frame.groupby(["area", "category", "ds"], sort=True)["y"].sum().reset_index()
-    f = panel.attrs.get("freq") or _infer_freq(out["ds"])
+    f = panel_freq(panel)
     spans = out.groupby(["area", "category"])["ds"].agg(start="min", end="max").reset_index()
     out = _expand(spans, f).merge(out, on=["area", "category", "ds"], how="left")
     out["y"] = out["y"].fillna(0).astype("int64")
     out.attrs.update(panel.attrs)
     return out.sort_values(["area", "category", "ds"], ignore_index=True)
-
-
-def _infer_freq(ds: pd.Series) -> str:
-    return "M" if (pd.DatetimeIndex(ds).day == 1).all() and ds.nunique() > 1 and \
-        (pd.DatetimeIndex(ds).dayofweek != 0).any() else "W"
 
 
 def summarize_panel(panel: pd.DataFrame) -> pd.DataFrame:

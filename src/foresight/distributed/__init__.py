@@ -286,13 +286,13 @@ def run_pipeline(
     True
     """
     from foresight.areas import LEVELS
-    from foresight.panel import _freq
+    from foresight.periods import normalize_freq
 
     if engine not in ("local", "dask"):
         raise ConfigError(f"engine={engine!r}: use 'local' (this machine) or 'dask' (a dask.distributed cluster).")
     if retries < 0:
         raise ConfigError(f"retries={retries} must be >= 0.")
-    f = _freq(freq)
+    f = normalize_freq(freq)
     tree = load_areas(areas) if areas is not None else None
     if level is not None and tree is None:
         raise DataError(f"level={level!r} needs the area tree: pass areas=.")

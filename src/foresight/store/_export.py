@@ -34,9 +34,10 @@ def store_panel(con: duckdb.DuckDBPyConnection, *, freq: str, level: str | None,
     """``to_panel`` of the store's cases, counted by DuckDB inside the store file."""
     from foresight._panel_sql import sql_counts
     from foresight.errors import DataError
-    from foresight.panel import _freq, complete_panel, warn_coarse
+    from foresight.panel import complete_panel, warn_coarse
+    from foresight.periods import normalize_freq
 
-    f = _freq(freq)
+    f = normalize_freq(freq)
     tree = load_areas(areas) if areas is not None else None
     if level is not None and tree is None:
         raise DataError(f"level={level!r} needs the area tree: pass areas=.")

@@ -35,7 +35,8 @@ import pandas as pd
 from scipy import stats
 
 from foresight.errors import ConfigError, DataError
-from foresight.warning._grid import check_panel, panel_freq, period_of_year
+from foresight.periods import panel_freq, period_of_year, period_offset, periods_per_year, shift
+from foresight.schemas import check_panel
 from foresight.warning._reasons import wave_basis, wave_reason
 from foresight.warning.surges import surges as detect_surges
 from foresight.warning.waves import waves as find_waves
@@ -55,8 +56,7 @@ def _as_of(panel: pd.DataFrame, as_of, freq: str) -> pd.Timestamp:
         return pd.Timestamp(as_of)
     if panel.attrs.get("as_of") is not None:
         return pd.Timestamp(panel.attrs["as_of"])
-    last = pd.to_datetime(panel["ds"]).max()
-    return last + (pd.Timedelta(days=7) if freq == "W" else pd.offsets.MonthBegin(1))
+    return shift(pd.to_datetime(panel["ds"]).max(), 1, freq)
 
 
 def expected_totals(fc: pd.DataFrame) -> pd.DataFrame:
@@ -122,6 +122,7 @@ def flags(
     wave_ratio: float = 1.5,
     wave_min: float = 10.0,
     wave_prob: float | None = 0.2,
+    wave_p: pd.DataFrame | None = None,
     level_cv: float = 0.22,
     level_cases: float = 20.0,
     seasonal: bool = True,
@@ -166,6 +167,11 @@ def flags(
         (with ``level_cv=0.22``, ``level_cases=20``) is the best pooled F1 on seven NYC council
         origins of 2017-2018 (``benchmarks/flags_nyc.py``, none of its test origins). ``None``: ask
         the expected total itself to reach the wave level.
+    wave_p : DataFrame, optional
+        Wave probabilities ``area, category, p_wave`` from elsewhere (e.g.
+        :func:`foresight.warning.learned.wave_probability` at the same ``as_of`` and ``horizon``): the
+        forecast trigger then flags ``p_wave >= wave_prob`` (0.5 when ``wave_prob`` is None) instead of
+        the gamma-Poisson tail; series missing from it have probability 0.
     level_cv, level_cases : float
         Uncertainty of the forecast level over the horizon: the total is negative binomial with mean
         ``m`` and variance ``m + v * m**2``, ``v = level_cv**2 + level_cases / (n + 1)`` with ``n`` the
@@ -226,7 +232,7 @@ def flags(
     >>> f[["area", "kind", "start"]].to_string(index=False)
     'area kind      start\\n  T1 wave 2024-02-26'
     """
-    check_panel(panel)
+    panel = check_panel(panel)
     if language not in ("en", "zh"):
         raise ConfigError(f"language={language!r}: use 'en' or 'zh'.")
     unknown = set(kinds) - {"wave", "surge", "escalation"}
@@ -238,6 +244,9 @@ def flags(
         raise ConfigError(f"wave_prob={wave_prob} must be between 0 and 1 (e.g. 0.2), or None.")
     if not level_cv > 0 or not level_cases >= 0:
         raise ConfigError(f"level_cv={level_cv} must be > 0 (e.g. 0.22) and level_cases={level_cases} >= 0.")
+    if wave_p is not None and not {"area", "category", "p_wave"} <= set(wave_p.columns):
+        raise DataError("wave_p lacks columns area, category, p_wave; pass the frame "
+                        "foresight.warning.learned.wave_probability returns.")
     if waves is not None and len(waves) and not {"area", "category", "onset", "end"} <= set(waves.columns):
         raise DataError("waves lacks columns area, category, onset, end; pass the frame "
                         "foresight.warning.waves returns (or leave it out).")
@@ -250,7 +259,7 @@ def flags(
     parts = []
     if "wave" in kinds:
         parts.append(_wave_flags(hist, as_of, horizon, f=f, forecasts=forecasts, wave_ratio=wave_ratio,
-                                 wave_min=wave_min, wave_prob=wave_prob, level_cv=level_cv,
+                                 wave_min=wave_min, wave_prob=wave_prob, wave_p=wave_p, level_cv=level_cv,
                                  level_cases=level_cases,
                                  seasonal=seasonal, waves=waves, model=model,
                                  country=country,
@@ -279,12 +288,11 @@ def flags(
 
 
 def _step(f: str) -> pd.DateOffset:
-    return pd.DateOffset(weeks=1) if f == "W" else pd.offsets.MonthBegin(1)
+    return period_offset(f)
 
 
 def _trailing_rate(hist: pd.DataFrame, as_of: pd.Timestamp, f: str) -> pd.DataFrame:
-    n = 52 if f == "W" else 12
-    start = as_of - (pd.DateOffset(weeks=n) if f == "W" else pd.DateOffset(months=n))
+    start = shift(as_of, -periods_per_year(f), f)
     recent = hist[pd.to_datetime(hist["ds"]) >= start]
     last = hist.sort_values("ds").groupby(["area", "category"], sort=False).tail(4 if f == "W" else 1)
     r = recent.groupby(["area", "category"], sort=False)["y"].mean().rename("normal").reset_index()
@@ -299,7 +307,8 @@ def _nb_total(m, v):
     return k, k / (k + m)
 
 
-def _wave_flags(hist, as_of, horizon, *, f, forecasts, wave_ratio, wave_min, wave_prob, level_cv, level_cases,
+def _wave_flags(hist, as_of, horizon, *, f, forecasts, wave_ratio, wave_min, wave_prob, wave_p, level_cv,
+                level_cases,
                 seasonal,
                 waves, model, country, subdiv, seed, name, language) -> pd.DataFrame:
     if forecasts is None:
@@ -326,7 +335,7 @@ def _wave_flags(hist, as_of, horizon, *, f, forecasts, wave_ratio, wave_min, wav
         trig = (tot["expected"] >= wave_ratio * tot["baseline"]) & (tot["expected"] >= wave_min)
     else:
         # the horizon total is gamma-Poisson: Poisson counts around one uncertain level
-        n_year = tot["normal"].fillna(0).to_numpy() * (52 if f == "W" else 12)
+        n_year = tot["normal"].fillna(0).to_numpy() * periods_per_year(f)
         size, prob = _nb_total(tot["expected"], level_cv ** 2 + level_cases / (n_year + 1.0))
         need = np.ceil(np.maximum(wave_ratio * tot["baseline"], wave_min))
         # and the expected total itself must be above normal: a likely-enough wave, not mere noise
@@ -334,6 +343,9 @@ def _wave_flags(hist, as_of, horizon, *, f, forecasts, wave_ratio, wave_min, wav
                          & (tot["expected"] > tot["baseline"]).to_numpy(), index=tot.index)
         tot["lower"] = stats.nbinom.ppf(0.1, size, prob).astype(float)
         tot["upper"] = stats.nbinom.ppf(0.9, size, prob).astype(float)
+    if wave_p is not None:
+        p = tot[["area", "category"]].merge(wave_p[["area", "category", "p_wave"]], how="left")["p_wave"]
+        trig = pd.Series(p.fillna(0.0).to_numpy() >= (0.5 if wave_prob is None else wave_prob), index=tot.index)
     tot["trigger"] = np.where(trig, "forecast", "")
     notes = (fc.groupby(["area", "category"], sort=False)["note"].first().to_dict()
              if "note" in fc.columns else {})
@@ -426,8 +438,8 @@ def _escalation_flags(cases, hist, as_of, *, f, weeks, weight, name, language) -
         return pd.DataFrame()
     frame = pd.DataFrame({"area": c["area"].astype(str).to_numpy(), "category": c["category"].astype(str).to_numpy(),
                           "rec": pd.to_datetime(c["received"]).to_numpy(), "esc": esc.to_numpy(dtype=float)})
-    step = pd.DateOffset(weeks=weeks) if f == "W" else pd.DateOffset(months=weeks)
-    year = pd.DateOffset(weeks=52) if f == "W" else pd.DateOffset(months=12)
+    step = weeks * period_offset(f)
+    year = periods_per_year(f) * period_offset(f)
     w0 = as_of - step
     first = frame["rec"].min()
 
@@ -463,7 +475,7 @@ def _escalation_flags(cases, hist, as_of, *, f, weeks, weight, name, language) -
     g["lower"] = np.maximum(g["expected"] - _Z80 * sd, 0)
     g["upper"] = g["expected"] + _Z80 * sd
     g["start"] = w0
-    g["end"] = as_of - (pd.Timedelta(days=7) if f == "W" else pd.offsets.MonthBegin(1))
+    g["end"] = shift(as_of, -1, f)
     g["score"] = weight * (g["expected"] - g["baseline"])
     g["kind"] = "escalation"
     g["reason"] = [
