@@ -22,11 +22,12 @@ PACKAGE = "foresight"
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("errors",),
     ("periods", "schemas", "_io", "_glm"),
-    ("areas", "calendar", "categories", "store", "matrix"),
-    ("ingest", "panel"),
+    ("areas", "calendar", "categories", "matrix"),
+    ("ingest", "_panel_sql", "panel", "store"),  # the store counts its panel with panel's zero-fill
     ("forecasting",),
     ("warning", "evaluation"),
     ("synth",),  # the sample generator may import anything below the report
+    ("distributed",),  # the pipeline per partition: panel, forecasting and warning
     ("report",),
     ("cli",),
 )

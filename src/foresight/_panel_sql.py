@@ -11,15 +11,19 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import duckdb
+from typing import TYPE_CHECKING
+
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from foresight.areas import AreaTree
 from foresight.errors import DataError
+from foresight.periods import last_complete, period_start
 
-__all__ = ["parquet_counts", "sql_counts"]
+if TYPE_CHECKING:  # pragma: no cover - DuckDB and pyarrow load when a Parquet panel is asked for
+    import duckdb
+    import pyarrow as pa
+
+__all__ = ["cut_off", "parquet_counts", "sql_counts"]
 
 
 def _parquet_source(path: str | os.PathLike[str]) -> str:
@@ -36,9 +40,23 @@ def _parquet_source(path: str | os.PathLike[str]) -> str:
     return f"read_parquet('{quoted}', hive_partitioning = true, hive_types_autocast = false, union_by_name = true)"
 
 
+def cut_off(latest: object, as_of: object, f: str) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The cut-off (exclusive) and the last complete period before it; ``latest`` is the last case date."""
+    if as_of is None:
+        if latest is None or pd.isna(latest):
+            raise DataError("No cases to count: the cases frame is empty.")
+        as_of_ts = period_start(pd.Timestamp(latest) + pd.Timedelta(days=1), f)
+    else:
+        as_of_ts = pd.Timestamp(as_of).normalize()
+    # The last complete period ends on or before as_of (a period holding as_of is incomplete).
+    return as_of_ts, last_complete(as_of_ts, f)
+
+
 def parquet_counts(path: str | os.PathLike[str], *, freq: str, level: str | None, tree: AreaTree | None,
                    as_of: object) -> tuple[pd.DataFrame, pd.Timestamp, tuple[int, str] | None]:
     """Counts per ``area, category, ds`` of the cases in Parquet file(s) (see :func:`sql_counts`)."""
+    import duckdb
+
     con = duckdb.connect()
     try:
         return sql_counts(con, _parquet_source(path), freq=freq, level=level, tree=tree, as_of=as_of,
@@ -56,7 +74,7 @@ def sql_counts(con: duckdb.DuckDBPyConnection, relation: str, *, freq: str, leve
     area coarser than ``level``, ``(how many, an example code)``; the rules are those of
     :func:`foresight.panel.to_panel`.
     """
-    from foresight.panel import _as_of_and_last
+    import duckdb
 
     try:
         cols = {r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()}
@@ -68,7 +86,7 @@ def sql_counts(con: duckdb.DuckDBPyConnection, relation: str, *, freq: str, leve
                         "CaseStore.export_parquet or write read_cases(...).cases to Parquet.")
     unit = "week" if freq == "W" else "month"
     latest = con.execute(f"SELECT max(CAST(received AS DATE)) FROM {relation}").fetchall()[0][0]
-    as_of_ts, last = _as_of_and_last(None if latest is None else pd.Timestamp(latest), as_of, freq)
+    as_of_ts, last = cut_off(None if latest is None else pd.Timestamp(latest), as_of, freq)
     area = "c.area"
     join = ""
     coarse = None
@@ -106,6 +124,9 @@ def sql_counts(con: duckdb.DuckDBPyConnection, relation: str, *, freq: str, leve
 
 def _categorical(column: pa.ChunkedArray) -> pd.Categorical:
     """A string column as a pandas Categorical (codes + the distinct strings), without one object per row."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     encoded = pc.dictionary_encode(column.cast(pa.string())).combine_chunks()
     return pd.Categorical.from_codes(encoded.indices.to_numpy(zero_copy_only=False),
                                      categories=pd.Index(encoded.dictionary.to_pylist(), dtype=object))

@@ -11,6 +11,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from foresight._panel_sql import cut_off, parquet_counts
 from foresight.areas import AreaTree, load_areas
 from foresight.errors import DataError
 from foresight.periods import (last_complete, normalize_freq, panel_freq, period_at, period_index, period_offset,
@@ -80,8 +81,6 @@ def to_panel(
     if level is not None and tree is None:
         raise DataError(f"level={level!r} needs the area tree: pass areas=.")
     if isinstance(cases, (str, os.PathLike)):
-        from foresight._panel_sql import parquet_counts
-
         counts, as_of_ts, coarse = parquet_counts(cases, freq=f, level=level, tree=tree, as_of=as_of)
     else:
         counts, as_of_ts, coarse = _frame_counts(cases, freq=f, level=level, tree=tree, as_of=as_of)
@@ -96,18 +95,6 @@ def warn_coarse(coarse: tuple[int, str] | None, level: str | None, *, stacklevel
                       f"(e.g. {coarse[1]!r}); they keep their own area.", stacklevel=stacklevel)
 
 
-def _as_of_and_last(latest: object, as_of: object, f: str) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """The cut-off (exclusive) and the last complete period before it; ``latest`` is the last case date."""
-    if as_of is None:
-        if latest is None or pd.isna(latest):
-            raise DataError("No cases to count: the cases frame is empty.")
-        as_of_ts = period_start(pd.Timestamp(latest) + pd.Timedelta(days=1), f)
-    else:
-        as_of_ts = pd.Timestamp(as_of).normalize()
-    # The last complete period ends on or before as_of (a period holding as_of is incomplete).
-    return as_of_ts, last_complete(as_of_ts, f)
-
-
 def _frame_counts(cases: pd.DataFrame, *, freq: str, level: str | None, tree: AreaTree | None,
                   as_of: object) -> tuple[pd.DataFrame, pd.Timestamp, tuple[int, str] | None]:
     """Cases per ``area, category, ds`` from a cases frame (pandas), the cut-off, and the coarse cases."""
@@ -115,7 +102,7 @@ def _frame_counts(cases: pd.DataFrame, *, freq: str, level: str | None, tree: Ar
     if missing:
         raise DataError(f"cases lack column(s) {missing}; pass read_cases(...).cases.")
     received = pd.to_datetime(cases["received"])
-    as_of_ts, last = _as_of_and_last(received.max() if received.notna().any() else None, as_of, freq)
+    as_of_ts, last = cut_off(received.max() if received.notna().any() else None, as_of, freq)
     area = cases["area"].astype(object)
     coarse_info = None
     if level is not None and tree is not None:

@@ -92,10 +92,10 @@ class PipelineResult:
 
 def _global_as_of(source: Any, as_of: Any, freq: str) -> pd.Timestamp:
     """The one cut-off every partition uses (``to_panel``'s default, over all the cases)."""
-    from foresight.panel import _as_of_and_last
+    from foresight._panel_sql import cut_off
 
     if as_of is not None:
-        return _as_of_and_last(None, as_of, freq)[0]
+        return cut_off(None, as_of, freq)[0]
     if isinstance(source, pd.DataFrame):
         latest = pd.to_datetime(source["received"]).max()
     else:
@@ -108,7 +108,7 @@ def _global_as_of(source: Any, as_of: Any, freq: str) -> pd.Timestamp:
             latest = con.execute(f"SELECT max(CAST(received AS DATE)) FROM {_parquet_source(source)}").fetchall()[0][0]
         finally:
             con.close()
-    return _as_of_and_last(None if latest is None or pd.isna(latest) else pd.Timestamp(latest), None, freq)[0]
+    return cut_off(None if latest is None or pd.isna(latest) else pd.Timestamp(latest), None, freq)[0]
 
 
 def _tasks(source: Any, panel: pd.DataFrame | None, tree: AreaTree | None, settings: dict) -> list[PartitionTask]:
