@@ -21,7 +21,7 @@ PACKAGE = "foresight"
 #: Layers, lowest first: a module may import its own layer and the layers below, never one above.
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("errors",),
-    ("periods", "schemas", "_io", "_glm"),
+    ("_decode", "_pii", "_cells", "periods", "schemas", "_records", "_io", "_glm", "text", "settings"),
     ("areas", "calendar", "categories", "matrix"),
     ("ingest", "_panel_sql", "panel", "store"),  # the store counts its panel with panel's zero-fill
     ("forecasting",),

@@ -145,57 +145,6 @@ def test_bad_engine_and_cluster_are_config_errors(province):
         run_pipeline(cases, areas=areas, level="town", partition_level="community")
 
 
-REPORT = """
-cases = ["exports/cases_history.csv.gz", "exports/export_week_1.csv", "exports/export_week_2.csv"]
-mapping = "mapping.toml"
-areas = "areas.csv"
-categories = "categories.csv"
-as_of = 2025-06-30
-horizon = 6
-level = "town"
-out_dir = "{out}"
-backcheck = 0
-"""
-
-
-def test_report_on_a_cluster_is_the_report_and_a_failed_partition_writes_nothing(client, tmp_path,
-                                                                                   monkeypatch):
-    from typer.testing import CliRunner
-
-    from foresight.cli import report_cmd  # noqa: F401  (registers the command)
-    from foresight.cli._app import app
-    from foresight.synth import write_district
-
-    write_district(generate_district(seed=11, start="2023-01-02", end="2025-06-29", scale=0.1), tmp_path)
-    for name in ("here", "cluster", "failed"):
-        (tmp_path / f"{name}.toml").write_text(REPORT.format(out=f"out-{name}"), encoding="utf-8")
-
-    def run(name: str, *extra: str):
-        return CliRunner().invoke(app, ["report", "--config", str(tmp_path / f"{name}.toml"), "--no-progress",
-                                        *extra], catch_exceptions=False)
-
-    here = run("here")
-    assert here.exit_code == 0, here.output
-    there = run("cluster", "--cluster", client.scheduler.address)
-    assert there.exit_code == 0, there.output
-    a = pd.read_csv(tmp_path / "out-here" / "weekly-2025-06-30" / "flags.csv", encoding="utf-8-sig")
-    b = pd.read_csv(tmp_path / "out-cluster" / "weekly-2025-06-30" / "flags.csv", encoding="utf-8-sig")
-    pd.testing.assert_frame_equal(a, b)
-    assert len(a) > 0
-    fa = pd.read_parquet(tmp_path / "out-here" / "weekly-2025-06-30" / "forecasts.parquet")
-    fb = pd.read_parquet(tmp_path / "out-cluster" / "weekly-2025-06-30" / "forecasts.parquet")
-    pd.testing.assert_frame_equal(fa, fb)
-
-    def broken(key):
-        raise OSError("disk full on the worker")
-
-    monkeypatch.setattr(partition, "_before_partition", broken)
-    failed = run("failed", "--cluster", client.scheduler.address)
-    assert failed.exit_code == 1
-    assert "partition 'D01'" in failed.output and "disk full" in failed.output
-    assert not (tmp_path / "out-failed").exists() or not any((tmp_path / "out-failed").iterdir())
-
-
 def test_store_export_feeds_the_pipeline_like_the_cases_frame(province, tmp_path):
     import types
 

@@ -84,7 +84,8 @@ def test_new_store_has_schema_and_round_trips_canonical_cases(tmp_path):
     assert version == SCHEMA_VERSION
     expected = cases.astype({"case_id": "string", "area": "string", "category": "string",
                              "category_raw": "string", "channel": "string", "level": "string",
-                             "source": "string", "collective": "boolean", "closed": "datetime64[ns]"})
+                             "source": "string", "collective": "boolean", "received": "datetime64[ns]",
+                             "closed": "datetime64[ns]"})
     pd.testing.assert_frame_equal(out, expected)
 
 
@@ -330,6 +331,11 @@ def test_store_tables_hold_only_canonical_and_bookkeeping_columns(tmp_path):
     allowed = canonical | {"row_hash", "first_seen", "last_seen", "version_ingest", "ingest_id", "at", "status",
                            "rows_read", "accepted", "rejected", "skipped", "inserted", "updated", "unchanged",
                            "sha256", "kind", "column", "value", "reason", "version", "applied_at"}
+    # the report's runs (schema 2): aggregate flags and forecasts, never a case's own fields
+    from foresight.store._runs import FLAG_FIELDS
+
+    allowed |= set(FLAG_FIELDS) | {"as_of", "freq", "recorded_at", "horizon", "ds", "mean", "p10", "p50", "p90",
+                                   "scored_as_of", "outcome", "actual", "usual", "forecast"}
     assert {c for _, c in rows} <= allowed
     assert {c for t, c in rows if t == "cases"} - canonical == {"row_hash", "first_seen", "last_seen",
                                                                   "version_ingest"}

@@ -19,7 +19,7 @@ def report_command(
     config: Annotated[Path, typer.Option(
         "--config", help="Report config TOML (cases, store, mapping, areas, categories, as_of, horizon, freq, "
                          "teams, capacity_per_week, language, out_dir, suppress_below, seed, country, subdiv, level, "
-                         "backcheck, cluster, partition_level). "
+                         "backcheck). "
                          "Relative paths start at the config's folder.", show_default=False)],
     as_of: Annotated[str | None, typer.Option(
         "--as-of", help="Override the config's as_of (YYYY-MM-DD: a Monday for weekly, the 1st for monthly).",
@@ -28,10 +28,6 @@ def report_command(
         "--language", help="Override the report language: zh (Chinese) or en (English).", show_default=False)] = None,
     out_dir: Annotated[Path | None, typer.Option(
         "--out-dir", help="Override the parent folder of the dated report folder.", show_default=False)] = None,
-    cluster: Annotated[str | None, typer.Option(
-        "--cluster", help="Run the pipeline on this dask.distributed scheduler (e.g. tcp://10.0.0.5:8786), one "
-                          "partition per top-level area; overrides the config's cluster.",
-        show_default=False)] = None,
     progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Show progress bars.")] = True,
 ) -> None:
     """Run store -> panel -> forecast -> waves, surges, flags -> outreach plan -> report.
@@ -41,9 +37,7 @@ def report_command(
 
     Exit code 0 when every step ran; 1 on a data problem, or when a step (waves, surges, flags, plan,
     back-check) failed: the report is still written without that part, the step and its error are
-    printed as a warning and kept in run.json "notes"; 2 on a config or usage error. With --cluster, a
-    partition (top-level area) that still fails after its retries stops the run with exit code 1 and
-    nothing is written. Example:
+    printed as a warning and kept in run.json "notes"; 2 on a config or usage error. Example:
 
     foresight report --config data/samples/weekly.toml
     """
@@ -62,10 +56,9 @@ def report_command(
             changes["language"] = language
         if out_dir is not None:
             changes["out_dir"] = out_dir.resolve()
-        if cluster is not None:
-            changes["cluster"] = cluster.strip()
         if changes:
             cfg = dataclasses.replace(cfg, **changes)
+        c.check_output(Path(cfg.out_dir), option="out_dir", folder=True)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             result = build_report(cfg, progress=progress)
