@@ -1,9 +1,18 @@
-"""Forecast speed and peak memory on synthetic weekly panels of 1k, 10k and 100k series.
+"""Speed and peak memory on synthetic weekly panels: the forecast, the whole pipeline, the panel from Parquet.
 
 Usage (from the repository root)::
 
     .venv/bin/python benchmarks/speed.py                       # 1k, 10k, 100k + Prophet on 20 series
     .venv/bin/python benchmarks/speed.py --sizes 1000 --no-docs
+    .venv/bin/python benchmarks/speed.py --pipeline --sizes 100000 --prophet-series 0   # every step
+    .venv/bin/python benchmarks/speed.py --pipeline --sizes 10000 --profile             # + where flags spend it
+    .venv/bin/python benchmarks/speed.py --cases 20000000 --sizes 100000                # 20M cases -> panel
+
+``--pipeline`` times forecast -> waves -> surges -> flags (``flags`` given the forecasts and waves, as
+the report passes them; its surge test runs inside it) on the same synthetic panel, each step with its
+wall time, plus the process' peak RSS; ``--profile`` adds a cProfile of the early-warning steps
+(``benchmarks/results/profile_warning_<n>.txt``). ``--cases N`` writes N cases spread over the panel's
+series as Parquet, then times ``to_panel(path)`` (DuckDB counts, the zero-fill in NumPy).
 
 Each measurement runs in its own subprocess (so peak memory is that run's alone): the worker builds a
 panel of ``n`` weekly series with 5 years (260 weeks) of negative-binomial counts with a yearly season
@@ -65,6 +74,30 @@ def synthetic_panel(n: int, *, seed: int = 0, weeks: int = WEEKS) -> pd.DataFram
     return panel
 
 
+def synthetic_cases(n: int, n_cases: int, *, seed: int = 0):
+    """About ``n_cases`` cases (a pyarrow table) spread over the series of ``synthetic_panel(n)``."""
+    import pyarrow as pa
+
+    rng = np.random.default_rng(seed)
+    panel = synthetic_panel(n, seed=seed)
+    y = panel["y"].to_numpy(dtype=float)
+    counts = rng.poisson(y * (n_cases / y.sum()))  # the panel's shape, rescaled to n_cases in total
+    rows = np.repeat(np.arange(len(panel)), counts)
+    areas, a_idx = np.unique(panel["area"].to_numpy(dtype=str), return_inverse=True)
+    cats, c_idx = np.unique(panel["category"].to_numpy(dtype=str), return_inverse=True)
+    day = (panel["ds"].to_numpy()[rows].astype("datetime64[D]")
+           + rng.integers(0, 7, len(rows)).astype("timedelta64[D]"))
+    return pa.table({
+        "case_id": pa.array(np.arange(len(rows))).cast(pa.string()),
+        "received": pa.array(day),
+        "area": pa.DictionaryArray.from_arrays(pa.array(a_idx[rows].astype(np.int32)), pa.array(areas)),
+        "category": pa.DictionaryArray.from_arrays(pa.array(c_idx[rows].astype(np.int32)), pa.array(cats)),
+        "collective": pa.array(rng.random(len(rows)) < 0.02),  # for the escalation flags
+        "repeat": pa.array(rng.random(len(rows)) < 0.05),
+        "level": pa.nulls(len(rows), pa.string()),
+    })
+
+
 def worker(n: int, model: str, seed: int) -> dict:
     """Build the panel, time one fit + forecast, report peak RSS (runs inside a subprocess)."""
     panel = synthetic_panel(n, seed=seed)
@@ -87,8 +120,81 @@ def worker(n: int, model: str, seed: int) -> dict:
             "peak_rss_mb": peak_mb, "rss_before_fit_mb": rss_before, "panel_mb": panel_mb}
 
 
-def run_sub(n: int, model: str, seed: int) -> dict:
-    cmd = [sys.executable, __file__, "--worker", "--n", str(n), "--model", model, "--seed", str(seed)]
+def _rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+
+
+def pipeline_worker(n: int, seed: int, profile: bool) -> dict:
+    """Time forecast -> waves -> surges -> flags on one synthetic panel (inside a subprocess)."""
+    import cProfile
+    import io
+    import pstats
+
+    from foresight.forecasting import forecast
+    from foresight.warning import flags, surges, waves
+
+    t0 = time.perf_counter()
+    panel = synthetic_panel(n, seed=seed)
+    out = {"n_series": n, "panel_s": time.perf_counter() - t0, "panel_mb": panel.memory_usage(deep=True).sum() / 2**20}
+    as_of = panel.attrs["as_of"]
+    prof = cProfile.Profile() if profile else None
+    steps = {
+        "forecast": lambda: forecast(panel, HORIZON, quantiles=(0.1, 0.5, 0.9), seed=seed),
+        "waves": lambda: waves(panel, as_of=as_of),
+        "surges": lambda: surges(panel, as_of),
+        "flags": lambda: flags(panel, as_of, HORIZON, forecasts=res["forecast"], waves=res["waves"], seed=seed),
+    }
+    res: dict = {}
+    for name, step in steps.items():
+        t0 = time.perf_counter()
+        if prof is not None and name != "forecast":
+            prof.enable()
+        res[name] = step()
+        if prof is not None:
+            prof.disable()
+        out[f"{name}_s"] = time.perf_counter() - t0
+        out[f"rss_after_{name}_mb"] = _rss_mb()
+    out["pipeline_s"] = sum(out[f"{k}_s"] for k in ("panel", *steps))
+    out["warning_s"] = out["waves_s"] + out["surges_s"] + out["flags_s"]
+    out["peak_rss_mb"] = _rss_mb()
+    out["flags"] = len(res["flags"])
+    if prof is not None:
+        buf = io.StringIO()
+        pstats.Stats(prof, stream=buf).sort_stats("cumulative").print_stats(40)
+        from foresight._io import atomic_write
+
+        atomic_write(RESULTS / f"profile_warning_{n}.txt", lambda p: p.write_text(buf.getvalue()))
+    return out
+
+
+def cases_worker(n: int, n_cases: int, seed: int) -> dict:
+    """Write ``n_cases`` cases over ``n`` series as Parquet, then time ``to_panel`` on it (in a subprocess)."""
+    import tempfile
+
+    import pyarrow.parquet as pq
+
+    from foresight.panel import to_panel
+
+    table = synthetic_cases(n, n_cases, seed=seed)
+    folder = Path(tempfile.mkdtemp(prefix="foresight-bench-"))
+    path = folder / "cases.parquet"
+    pq.write_table(table, path, row_group_size=1 << 20)
+    n_rows = table.num_rows
+    del table
+    rss_before = _rss_mb()
+    t0 = time.perf_counter()
+    p = to_panel(path, freq="W")
+    secs = time.perf_counter() - t0
+    out = {"n_series": int(p.groupby(["area", "category"], sort=False).ngroups), "cases": n_rows,
+           "panel_rows": len(p), "seconds": secs, "cases_per_s": n_rows / secs, "rss_before_mb": rss_before,
+           "peak_rss_mb": _rss_mb(), "parquet_mb": path.stat().st_size / 2**20}
+    path.unlink()
+    folder.rmdir()
+    return out
+
+
+def run_sub(n: int, model: str, seed: int, *extra: str) -> dict:
+    cmd = [sys.executable, __file__, "--worker", "--n", str(n), "--model", model, "--seed", str(seed), *extra]
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
     out = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
     if out.returncode != 0:
@@ -103,12 +209,24 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--prophet-series", type=int, default=20, help="0 to skip Prophet")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--no-docs", action="store_true")
+    ap.add_argument("--pipeline", action="store_true", help="time forecast, waves, surges and flags")
+    ap.add_argument("--profile", action="store_true", help="with --pipeline: cProfile the warning steps")
+    ap.add_argument("--cases", type=int, default=0, help="time to_panel on this many cases in Parquet")
     ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--n", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.worker:
-        print(json.dumps(worker(args.n, args.model, args.seed)))
+        if args.cases:
+            print(json.dumps(cases_worker(args.n, args.cases, args.seed)))
+        elif args.pipeline:
+            print(json.dumps(pipeline_worker(args.n, args.seed, args.profile)))
+        else:
+            print(json.dumps(worker(args.n, args.model, args.seed)))
         return 0
+    if args.cases:
+        return _main_cases(args)
+    if args.pipeline:
+        return _main_pipeline(args)
 
     load = os.getloadavg()
     rows = []
@@ -167,6 +285,97 @@ Prophet (`predict_prophet`, 500 posterior samples, one process) is timed on {arg
 Raw numbers: `benchmarks/results/speed.csv`.
 """
         update_docs_section("forecast-speed", body, title="Forecast speed and memory")
+    return 0 if all(ok for _, ok in checks) else 3
+
+
+def _header(cmd: str, load: tuple[float, float, float]) -> str:
+    return (f"Command: `{cmd}` ({time.strftime('%Y-%m-%d %H:%M')}, {platform.machine()}, {os.cpu_count()} cores "
+            f"shared with other jobs, load average {load[0]:.1f} at the start, Python {platform.python_version()}).")
+
+
+def _main_pipeline(args: argparse.Namespace) -> int:
+    """Forecast -> waves -> surges -> flags per size, each size in its own subprocess."""
+    from foresight._io import atomic_write
+
+    load = os.getloadavg()
+    rows = []
+    for n in args.sizes:
+        extra = ["--pipeline"] + (["--profile"] if args.profile else [])
+        r = run_sub(n, args.model, args.seed, *extra)
+        print(r, flush=True)
+        rows.append(r)
+    res = pd.DataFrame(rows)
+    atomic_write(RESULTS / "speed_pipeline.csv", lambda p: res.to_csv(p, index=False))
+    checks = []
+    big = res[res["n_series"] == 100000]
+    if len(big):
+        b = big.iloc[0]
+        checks.append((f"100k series panel -> flags in {b['pipeline_s']:.1f} s (<= 45 s)", b["pipeline_s"] <= 45))
+        checks.append((f"100k series peak RSS {b['peak_rss_mb'] / 1024:.2f} GB (<= 4 GB)", b["peak_rss_mb"] <= 4096))
+        checks.append((f"early warning {b['warning_s']:.1f} s vs forecast {b['forecast_s']:.1f} s "
+                       "(as fast as forecasting)", b["warning_s"] <= b["forecast_s"]))
+    show = res.assign(peak_rss_gb=res["peak_rss_mb"] / 1024)[
+        ["n_series", "panel_s", "forecast_s", "waves_s", "surges_s", "flags_s", "pipeline_s", "peak_rss_gb"]]
+    md = markdown_table(show, floatfmt="{:.2f}")
+    check_md = "\n".join(f"- {'PASS' if ok else 'FAIL'}: {txt}" for txt, ok in checks)
+    print(md)
+    print(check_md)
+    if not args.no_docs:
+        cmd = "python benchmarks/speed.py --pipeline --sizes " + " ".join(map(str, args.sizes))
+        body = f"""
+{_header(cmd, load)}
+
+The synthetic panel of the forecast benchmark (20 categories x areas, 260 weeks); `panel_s` builds it
+in memory. Then `forecast(panel, 13)`, `waves(panel)`, `surges(panel, as_of)` and `flags(panel, as_of,
+13, forecasts=..., waves=...)` (its own surge test with the last 2 weeks runs inside it), each timed;
+peak RSS is the subprocess' `ru_maxrss` over all steps.
+
+{md}
+
+{check_md}
+
+Raw numbers: `benchmarks/results/speed_pipeline.csv`.
+"""
+        update_docs_section("pipeline-speed", body, title="Whole pipeline: speed and memory")
+    return 0 if all(ok for _, ok in checks) else 3
+
+
+def _main_cases(args: argparse.Namespace) -> int:
+    """Cases in Parquet -> weekly panel, one subprocess per size."""
+    from foresight._io import atomic_write
+
+    load = os.getloadavg()
+    rows = []
+    for n in args.sizes:
+        r = run_sub(n, args.model, args.seed, "--cases", str(args.cases))
+        print(r, flush=True)
+        rows.append(r)
+    res = pd.DataFrame(rows)
+    atomic_write(RESULTS / "panel_parquet.csv", lambda p: res.to_csv(p, index=False))
+    checks = [(f"{int(r.cases):,} cases -> weekly panel in {r.seconds:.1f} s (<= 10 s for 20M)", r.seconds <= 10)
+              for r in res.itertuples() if r.cases >= 19_000_000]
+    show = res.assign(peak_rss_gb=res["peak_rss_mb"] / 1024)[
+        ["cases", "n_series", "panel_rows", "seconds", "cases_per_s", "peak_rss_gb", "parquet_mb"]]
+    md = markdown_table(show, floatfmt="{:.2f}")
+    check_md = "\n".join(f"- {'PASS' if ok else 'FAIL'}: {txt}" for txt, ok in checks)
+    print(md)
+    print(check_md)
+    if not args.no_docs:
+        cmd = f"python benchmarks/speed.py --cases {args.cases} --sizes " + " ".join(map(str, args.sizes))
+        body = f"""
+{_header(cmd, load)}
+
+Cases spread over the synthetic panel's series (Poisson around its counts, a random weekday each),
+written to one Parquet file (`area`, `category` dictionary-encoded); timed: `to_panel(path, freq="W")`,
+DuckDB counting per area x category x week and NumPy zero-filling every series' span.
+
+{md}
+
+{check_md}
+
+Raw numbers: `benchmarks/results/panel_parquet.csv`.
+"""
+        update_docs_section("panel-parquet", body, title="Cases in Parquet to the weekly panel")
     return 0 if all(ok for _, ok in checks) else 3
 
 

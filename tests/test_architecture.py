@@ -22,11 +22,12 @@ PACKAGE = "foresight"
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("errors",),
     ("_decode", "_pii", "_cells", "periods", "schemas", "_records", "_io", "_glm", "text", "settings"),
-    ("areas", "calendar", "categories", "store", "matrix"),
-    ("ingest", "panel"),
+    ("areas", "calendar", "categories", "matrix"),
+    ("ingest", "_panel_sql", "panel", "store"),  # the store counts its panel with panel's zero-fill
     ("forecasting",),
     ("warning", "evaluation"),
     ("synth",),  # the sample generator may import anything below the report
+    ("distributed",),  # the pipeline per partition: panel, forecasting and warning
     ("report",),
     ("cli",),
 )

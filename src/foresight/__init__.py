@@ -17,7 +17,8 @@ import importlib as _importlib
 from typing import TYPE_CHECKING as _TYPE_CHECKING
 from typing import Any as _Any
 
-from foresight.errors import CalendarError, ConfigError, DataError, ForesightError, ModelError
+from foresight.errors import (CalendarError, ConfigError, DataError, ForesightError, ModelError,
+                              PartitionError)
 
 __version__ = "0.1.0"
 
@@ -67,7 +68,7 @@ _LAZY: dict[str, str] = {
 
 __all__ = sorted(
     [*_LAZY, "CalendarError", "ConfigError", "DataError", "ForesightError", "ModelError",
-     "__version__"]
+     "PartitionError", "__version__"]
 )
 
 

@@ -6,7 +6,7 @@ type. Messages name the file, the row and the column where they can, and say how
 
 from __future__ import annotations
 
-__all__ = ["ForesightError", "DataError", "ConfigError", "CalendarError", "ModelError"]
+__all__ = ["ForesightError", "DataError", "ConfigError", "CalendarError", "ModelError", "PartitionError"]
 
 
 class ForesightError(Exception):
@@ -30,3 +30,15 @@ class CalendarError(ForesightError):
 
 class ModelError(ForesightError):
     """A model cannot be fitted or used as asked."""
+
+
+class PartitionError(ForesightError):
+    """A partition (a top-level area) of a partitioned run failed, after its retries.
+
+    The message names the area and the partition's own error; :attr:`area` holds the code. Nothing is
+    written when a partition fails.
+    """
+
+    def __init__(self, message: str, *, area: str) -> None:
+        super().__init__(message)
+        self.area = area

@@ -5,18 +5,20 @@ A missing week is a zero, not a gap: every series is zero-filled over its active
 
 from __future__ import annotations
 
+import os
 import warnings
 
 import numpy as np
 import pandas as pd
 
+from foresight._panel_sql import cut_off, parquet_counts
 from foresight.areas import AreaTree, load_areas
 from foresight.errors import DataError
 from foresight.periods import (last_complete, normalize_freq, panel_freq, period_at, period_index, period_offset,
                                period_start)
 from foresight.schemas import PANEL_COLUMNS, check_panel
 
-__all__ = ["ALL", "PANEL_COLUMNS", "period_offset", "rollup", "summarize_panel", "to_panel"]
+__all__ = ["ALL", "PANEL_COLUMNS", "complete_panel", "period_offset", "rollup", "summarize_panel", "to_panel"]
 
 #: Label of an aggregated-away key (``category == ALL`` is an area total).
 ALL = "(all)"
@@ -55,7 +57,7 @@ def _check_recency(latest: pd.Timestamp, as_of: pd.Timestamp, freq: str) -> None
 
 
 def to_panel(
-    cases: pd.DataFrame,
+    cases: pd.DataFrame | str | os.PathLike[str],
     *,
     freq: str = "W",
     level: str | None = None,
@@ -67,7 +69,10 @@ def to_panel(
     Parameters
     ----------
     cases
-        Canonical cases (``read_cases(...).cases``): needs ``received``, ``area``, ``category``.
+        Canonical cases (``read_cases(...).cases``): needs ``received``, ``area``, ``category``. Or the
+        path of a Parquet file, folder or glob of such cases (e.g. the dataset
+        ``CaseStore.export_parquet`` writes): DuckDB then does the counting, out of pandas, so 20
+        million cases take seconds; the panel is the same.
     freq
         ``"W"`` (weeks starting Monday) or ``"M"`` (calendar months).
     level
@@ -102,57 +107,144 @@ def to_panel(
     >>> p.attrs["as_of"]
     Timestamp('2024-01-22 00:00:00')
     """
+    f = normalize_freq(freq)
+    tree = load_areas(areas) if areas is not None else None
+    if level is not None and tree is None:
+        raise DataError(f"level={level!r} needs the area tree: pass areas=.")
+    if isinstance(cases, (str, os.PathLike)):
+        counts, as_of_ts, coarse = parquet_counts(cases, freq=f, level=level, tree=tree, as_of=as_of)
+    else:
+        counts, as_of_ts, coarse = _frame_counts(cases, freq=f, level=level, tree=tree, as_of=as_of)
+    warn_coarse(coarse, level, stacklevel=3)
+    return complete_panel(counts, freq=f, as_of=as_of_ts, tree=tree)
+
+
+def warn_coarse(coarse: tuple[int, str] | None, level: str | None, *, stacklevel: int = 2) -> None:
+    """Warn that ``coarse[0]`` cases (e.g. area ``coarse[1]``) sit above ``level`` and keep their area."""
+    if coarse is not None:
+        warnings.warn(f"{coarse[0]} case(s) are recorded at an area coarser than {level!r} "
+                      f"(e.g. {coarse[1]!r}); they keep their own area.", stacklevel=stacklevel)
+
+
+def _frame_counts(cases: pd.DataFrame, *, freq: str, level: str | None, tree: AreaTree | None,
+                  as_of: object) -> tuple[pd.DataFrame, pd.Timestamp, tuple[int, str] | None]:
+    """Cases per ``area, category, ds`` from a cases frame (pandas), the cut-off, and the coarse cases."""
     missing = [c for c in ("received", "area", "category") if c not in cases.columns]
     if missing:
         raise DataError(f"cases lack column(s) {missing}; pass read_cases(...).cases.")
-    f = normalize_freq(freq)
     received = pd.to_datetime(cases["received"])
-    if as_of is None:
-        if received.notna().sum() == 0:
-            raise DataError("No cases to count: the cases frame is empty.")
-        as_of_ts = period_start(received.max() + pd.Timedelta(days=1), f)
-    else:
-        as_of_ts = _as_of(as_of)
-        _check_recency(received[received < as_of_ts].max(), as_of_ts, f)
-    # The last complete period ends on or before as_of (a period holding as_of is incomplete).
-    last = last_complete(as_of_ts, f)
+    if as_of is not None:
+        as_of = _as_of(as_of)
+        _check_recency(received[received < as_of].max(), as_of, freq)
+    as_of_ts, last = cut_off(received.max() if received.notna().any() else None, as_of, freq)
     area = cases["area"].astype(object)
-    tree = load_areas(areas) if areas is not None else None
-    if level is not None:
-        if tree is None:
-            raise DataError(f"level={level!r} needs the area tree: pass areas=.")
+    coarse_info = None
+    if level is not None and tree is not None:
         up = tree.ancestor(area.reset_index(drop=True), level).set_axis(area.index)
         coarse = up.isna()
         if coarse.any():
-            warnings.warn(f"{int(coarse.sum())} case(s) are recorded at an area coarser than "
-                          f"{level!r} (e.g. {area[coarse].iloc[0]!r}); they keep their own area.",
-                          stacklevel=2)
+            coarse_info = (int(coarse.sum()), str(area[coarse].iloc[0]))
         area = up.where(~coarse, area)
-    ds = period_start(received, f)
+    ds = period_start(received, freq)
     keep = (received < as_of_ts) & (ds <= last)
     counts = (pd.DataFrame({"area": area[keep], "category": cases["category"][keep].astype(object),
                             "ds": ds[keep]})
               .groupby(["area", "category", "ds"], sort=False).size().rename("y").reset_index())
+    return counts, as_of_ts, coarse_info
+
+
+def _sorted_codes(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes of a string column and its distinct values, sorted (a Categorical keeps its codes)."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        cats = np.asarray(column.cat.categories, dtype=object)
+        order = np.argsort(cats, kind="stable")
+        rank = np.empty(len(order), dtype=np.int64)
+        rank[order] = np.arange(len(order))
+        codes = column.cat.codes.to_numpy()
+        return rank[codes], cats[order]
+    codes, uniques = pd.factorize(column.astype(object), sort=True)
+    return codes, np.asarray(uniques, dtype=object)
+
+
+def complete_panel(counts: pd.DataFrame, *, freq: str, as_of: pd.Timestamp,
+                   tree: AreaTree | None = None) -> pd.DataFrame:
+    """Zero-fill counts ``area, category, ds, y`` over each series' active span (see :func:`to_panel`).
+
+    Each (area, category) with a count spans from its area's first count (or the area's start date in
+    ``tree``, if earlier) to the last complete period before ``as_of`` (or the area's end date, but
+    never before its last count). Vectorised: one pass over the series, none over the rows.
+
+    Parameters
+    ----------
+    counts
+        ``area, category, ds, y``: period starts, one row per (area, category, period) with cases.
+    freq
+        ``"W"`` or ``"M"``.
+    as_of
+        The cut-off (exclusive); the panel ends with the last complete period before it.
+    tree
+        The area tree whose ``start``/``end`` dates bound each area's span.
+
+    Returns
+    -------
+    DataFrame
+        The panel ``area, category, ds, y``, sorted, ``attrs`` holding ``freq`` and ``as_of``.
+
+    Examples
+    --------
+    >>> c = pd.DataFrame({"area": ["A", "A"], "category": ["x", "x"],
+    ...                   "ds": pd.to_datetime(["2024-01-01", "2024-01-15"]), "y": [2, 1]})
+    >>> complete_panel(c, freq="W", as_of=pd.Timestamp("2024-01-22"))["y"].tolist()
+    [2, 0, 1]
+    """
+    f = normalize_freq(freq)
+    as_of_ts = pd.Timestamp(as_of)
     if counts.empty:
         out = pd.DataFrame({"area": pd.Series(dtype=object), "category": pd.Series(dtype=object),
                             "ds": pd.Series(dtype="datetime64[ns]"), "y": pd.Series(dtype="int64")})
         out.attrs.update(freq=f, as_of=as_of_ts)
         return out
-
-    spans = counts.groupby("area")["ds"].min().rename("start").to_frame()
-    spans["end"] = last
+    last = period_index([last_complete(as_of_ts, f)], _EPOCH, f)[0]
+    a_code, a_uni = _sorted_codes(counts["area"])
+    p = period_index(counts["ds"], _EPOCH, f)
+    n_area = len(a_uni)
+    first = np.full(n_area, np.iinfo(np.int64).max)
+    np.minimum.at(first, a_code, p)
+    end = np.full(n_area, last)
     if tree is not None:
         t = tree.table.set_index("code")
-        start = period_start(t["start"].dropna(), f)
-        end = period_start(t["end"].dropna(), f)
-        spans["start"] = np.minimum(spans["start"], start.reindex(spans.index).fillna(spans["start"]))
-        spans["end"] = np.minimum(spans["end"], end.reindex(spans.index).fillna(spans["end"]))
+        for col, fold in (("start", np.minimum), ("end", np.minimum)):
+            known = t[col].reindex(a_uni).to_numpy()
+            ok = ~pd.isna(known)
+            bound = period_index(period_start(pd.DatetimeIndex(known[ok]), f), _EPOCH, f)
+            if col == "start":
+                first[ok] = fold(first[ok], bound)
+            else:
+                end[ok] = fold(end[ok], bound)
         # cases after an area's end still count: extend the span to cover them
-        spans["end"] = np.maximum(spans["end"], counts.groupby("area")["ds"].max())
-    series = counts[["area", "category"]].drop_duplicates().join(spans, on="area")
-    out = _expand(series, f).merge(counts, on=["area", "category", "ds"], how="left")
-    out["y"] = out["y"].fillna(0).astype("int64")
-    out = out.sort_values(["area", "category", "ds"], ignore_index=True)
+        latest = np.full(n_area, np.iinfo(np.int64).min)
+        np.maximum.at(latest, a_code, p)
+        end = np.maximum(end, latest)
+    c_code, c_uni = _sorted_codes(counts["category"])
+    key = a_code.astype(np.int64) * len(c_uni) + c_code
+    s_key, s_of_row = np.unique(key, return_inverse=True)  # series sorted by area, then category
+    s_area = s_key // len(c_uni)
+    s_start = first[s_area]
+    n = np.clip(end[s_area] - s_start + 1, 0, None)
+    offset = np.cumsum(n) - n
+    total = int(n.sum())
+    series_of = np.repeat(np.arange(len(s_key)), n)
+    period = s_start[series_of] + (np.arange(total) - offset[series_of])
+    y = np.zeros(total, dtype=np.int64)
+    pos = offset[s_of_row] + (p - s_start[s_of_row])
+    inside = (p >= s_start[s_of_row]) & (p - s_start[s_of_row] < n[s_of_row])
+    np.add.at(y, pos[inside], counts["y"].to_numpy(dtype=np.int64)[inside])
+    out = pd.DataFrame({
+        "area": np.asarray(a_uni, dtype=object)[s_area][series_of],
+        "category": np.asarray(c_uni, dtype=object)[s_key % len(c_uni)][series_of],
+        "ds": period_at(period, _EPOCH, f).to_numpy(),
+        "y": y,
+    })
     out.attrs.update(freq=f, as_of=as_of_ts)
     return out
 

@@ -27,7 +27,7 @@ import duckdb
 import pandas as pd
 
 from foresight.errors import DataError
-from foresight.store import _read, _runs, _write
+from foresight.store import _export, _read, _runs, _write
 from foresight.store._schema import SCHEMA_VERSION, connect
 from foresight.store._write import IngestRecord, SourceHash
 
@@ -190,6 +190,78 @@ class CaseStore:
             ``as_of`` is not a date, or ``ingest`` does not exist.
         """
         return _read.current_cases(self.con, as_of=as_of, ingest=ingest)
+
+    def panel(self, *, freq: str = "W", level: str | None = None, areas: object = None, as_of: object = None,
+              ingest: int | None = None) -> pd.DataFrame:
+        """The counts panel of the stored cases, counted inside DuckDB: ``to_panel(store.cases(), ...)``
+        without loading the cases into pandas.
+
+        Parameters
+        ----------
+        freq, level, areas, as_of
+            As in :func:`foresight.panel.to_panel`.
+        ingest : int, optional
+            The state after this ingest instead of the latest.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``area, category, ds, y``, the same frame ``to_panel`` makes from :meth:`cases`.
+
+        Raises
+        ------
+        DataError
+            No case to count, ``level`` without ``areas``, or ``ingest`` does not exist.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib, types
+        >>> cases = pd.DataFrame({"case_id": ["A1", "A2", "A3"],
+        ...                       "received": pd.to_datetime(["2024-03-04", "2024-03-06", "2024-03-19"]),
+        ...                       "area": ["T01", "T01", "T02"], "category": ["school"] * 3, "source": "w.csv"})
+        >>> store = CaseStore(pathlib.Path(tempfile.mkdtemp()) / "cases.duckdb")
+        >>> _ = store.ingest(types.SimpleNamespace(cases=cases, rejects=None, rows_read=3, sources=None))
+        >>> store.panel(as_of="2024-03-25")[["area", "y"]].values.tolist()
+        [['T01', 2], ['T01', 0], ['T01', 0], ['T02', 1]]
+        >>> store.close()
+        """
+        return _export.store_panel(self.con, freq=freq, level=level, areas=areas, as_of=as_of, ingest=ingest)
+
+    def export_parquet(self, path: str | os.PathLike[str], *, areas: object = None,
+                       ingest: int | None = None) -> Path:
+        """Write the cases as a Parquet dataset partitioned by top-level area (``top_area=<code>/``).
+
+        The dataset is what ``to_panel`` and :func:`foresight.distributed.run_pipeline` read; each
+        partition (a district, with its tree's root codes) is one independent piece of work. The
+        folder is replaced only when the whole dataset is written.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            The dataset folder (replaced if it exists).
+        areas : AreaTree, DataFrame or path, optional
+            The area tree; a case's partition is its area's root. Without a tree each area is its own.
+        ingest : int, optional
+            The state after this ingest instead of the latest.
+
+        Returns
+        -------
+        pathlib.Path
+            ``path``.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib, types
+        >>> cases = pd.DataFrame({"case_id": ["A1", "A2"], "received": pd.to_datetime(["2024-03-04", "2024-03-05"]),
+        ...                       "area": ["T01", "T02"], "category": ["school", "wages"], "source": "w.csv"})
+        >>> tmp = pathlib.Path(tempfile.mkdtemp())
+        >>> store = CaseStore(tmp / "cases.duckdb")
+        >>> _ = store.ingest(types.SimpleNamespace(cases=cases, rejects=None, rows_read=2, sources=None))
+        >>> sorted(p.name for p in store.export_parquet(tmp / "cases").iterdir())
+        ['top_area=T01', 'top_area=T02']
+        >>> store.close()
+        """
+        return _export.export_parquet(self.con, path, areas=areas, ingest=ingest)
 
     def ingest_log(self) -> pd.DataFrame:
         """The ingest log: ``ingest_id, at, status, sources, rows_read, accepted, rejected, skipped,

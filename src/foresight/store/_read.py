@@ -8,7 +8,7 @@ import pandas as pd
 from foresight.errors import DataError
 from foresight.store._frames import CASE_COLUMNS, restore_case_dtypes
 
-__all__ = ["case_history", "current_cases", "ingest_log", "ingest_sources", "stored_rejects"]
+__all__ = ["case_history", "cases_sql", "current_cases", "ingest_log", "ingest_sources", "stored_rejects"]
 
 _COLS = ", ".join(f'"{c}"' for c in CASE_COLUMNS)
 _LOG_COLUMNS = ("ingest_id", "at", "status", "sources", "rows_read", "accepted", "rejected", "skipped",
@@ -21,18 +21,22 @@ def _check_ingest(con: duckdb.DuckDBPyConnection, ingest: int) -> None:
         raise DataError(f"no ingest {ingest} in the store (ingests: 1..{last or 0}); see 'foresight store-info'")
 
 
+def cases_sql(con: duckdb.DuckDBPyConnection, *, ingest: int | None = None) -> str:
+    """The SELECT of the current cases (latest version of each), or of the state after ``ingest``."""
+    if ingest is None:
+        return f"SELECT {_COLS} FROM cases"
+    _check_ingest(con, ingest)
+    return (
+        f"SELECT {_COLS} FROM case_versions WHERE ingest_id <= {int(ingest)} "
+        "QUALIFY row_number() OVER (PARTITION BY case_id ORDER BY ingest_id DESC) = 1"
+    )
+
+
 def current_cases(
     con: duckdb.DuckDBPyConnection, *, as_of: object = None, ingest: int | None = None
 ) -> pd.DataFrame:
     """The canonical cases frame: the latest version of each case (or as it stood after ``ingest``)."""
-    if ingest is None:
-        sql = f"SELECT {_COLS} FROM cases"
-    else:
-        _check_ingest(con, ingest)
-        sql = (
-            f"SELECT {_COLS} FROM case_versions WHERE ingest_id <= {int(ingest)} "
-            "QUALIFY row_number() OVER (PARTITION BY case_id ORDER BY ingest_id DESC) = 1"
-        )
+    sql = cases_sql(con, ingest=ingest)
     params: list[object] = []
     if as_of is not None:
         try:
