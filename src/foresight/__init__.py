@@ -56,6 +56,7 @@ _LAZY: dict[str, str] = {
     "plan_outreach": "foresight.warning",
     "plot_seasons": "foresight.warning",
     "plot_wave_calendar": "foresight.warning",
+    "seasonal_outlook": "foresight.warning",
     "seasonal_profile": "foresight.warning",
     "surges": "foresight.warning",
     "waves": "foresight.warning",
@@ -94,4 +95,5 @@ if _TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from foresight.synth import District, generate_district, write_district
     from foresight.validation import check_panel
     from foresight.warning import (evaluate_campaign, flags, plan_outreach, plot_seasons,
-                                   plot_wave_calendar, seasonal_profile, surges, waves)
+                                   plot_wave_calendar, seasonal_outlook, seasonal_profile, surges,
+                                   waves)
