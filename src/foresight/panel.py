@@ -5,6 +5,7 @@ A missing week is a zero, not a gap: every series is zero-filled over its active
 
 from __future__ import annotations
 
+import os
 import warnings
 
 import numpy as np
@@ -47,7 +48,7 @@ def to_panel(
     *,
     freq: str = "W",
     level: str | None = None,
-    areas: AreaTree | pd.DataFrame | str | None = None,
+    areas: AreaTree | pd.DataFrame | str | os.PathLike[str] | None = None,
     as_of: str | pd.Timestamp | None = None,
 ) -> pd.DataFrame:
     """Count cases per area, category and period.
@@ -166,7 +167,7 @@ def rollup(
     panel: pd.DataFrame,
     *,
     level: str | None = None,
-    areas: AreaTree | pd.DataFrame | str | None = None,
+    areas: AreaTree | pd.DataFrame | str | os.PathLike[str] | None = None,
     over: tuple[str, ...] | list[str] = (),
 ) -> pd.DataFrame:
     """Sum a panel up the area tree and/or over areas or categories; totals are kept exactly.

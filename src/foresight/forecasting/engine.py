@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -43,6 +44,10 @@ def _parent_map(tree: Any) -> dict[str, str] | None:
     """child -> parent from a mapping, a frame with area/parent columns, or an AreaTree-like object."""
     if tree is None:
         return None
+    if isinstance(tree, (str, os.PathLike)):  # the area table's file
+        from foresight.areas import load_areas
+
+        return load_areas(tree).parent_map()
     if isinstance(tree, Mapping):
         return {str(k): str(v) for k, v in tree.items() if v is not None and v == v}
     if isinstance(tree, pd.DataFrame):
@@ -287,7 +292,7 @@ def forecast(
     windows : tuple of str, optional
         Known windows (``"wage"``: four weeks before the Spring Festival, ``"enrolment"``: March to
         September); default both in China, none elsewhere.
-    tree : mapping or AreaTree, optional
+    tree : mapping, AreaTree or path, optional
         child -> parent areas; parent areas join the reconciliation.
     reconcile : bool
         Reconcile with the aggregate forecasts (default) or return the bottom forecasts as fitted.

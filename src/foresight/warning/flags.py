@@ -30,6 +30,8 @@ could prevent.
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -100,7 +102,9 @@ def expected_totals(fc: pd.DataFrame) -> pd.DataFrame:
 def _names(categories, language: str) -> tuple[dict, dict, dict]:
     if categories is None:
         return {}, {}, {}
-    categories = getattr(categories, "table", categories)  # a foresight.categories.Taxonomy
+    from foresight.categories import load_categories
+
+    categories = load_categories(categories).table  # a Taxonomy, its table or a path
     need = {"code", "theme", "department"}
     if not need <= set(categories.columns):
         raise DataError(f"categories lacks {sorted(need - set(categories.columns))}; pass the taxonomy "
@@ -117,7 +121,7 @@ def flags(
     horizon: int = 13,
     *,
     cases: pd.DataFrame | None = None,
-    categories: pd.DataFrame | None = None,
+    categories: pd.DataFrame | str | os.PathLike[str] | None = None,
     forecasts: pd.DataFrame | None = None,
     wave_ratio: float = 1.5,
     wave_min: float = 10.0,
@@ -153,7 +157,7 @@ def flags(
     cases : DataFrame, optional
         Canonical cases (``read_cases(...).cases``) with ``area`` codes of the panel's level; needed for
         ``escalation`` flags (uses ``collective``, ``repeat``, ``level``).
-    categories : DataFrame or Taxonomy, optional
+    categories : DataFrame, Taxonomy or path, optional
         Taxonomy ``code, name_zh, name_en, theme, department``: names in reasons, theme, department.
     forecasts : DataFrame, optional
         A forecast frame (``foresight.forecasting.forecast``) starting at ``as_of``; computed when absent.
