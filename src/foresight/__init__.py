@@ -38,6 +38,8 @@ _LAZY: dict[str, str] = {
     "forecast_components": "foresight.forecasting",
     "forecast_hierarchy": "foresight.forecasting",
     "plot_components": "foresight.forecasting",
+    "from_nixtla": "foresight.interop",
+    "to_nixtla": "foresight.interop",
     "ColumnMapping": "foresight.ingest",
     "IngestResult": "foresight.ingest",
     "load_mapping": "foresight.ingest",
@@ -90,6 +92,7 @@ if _TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from foresight.forecasting import (forecast, forecast_components, forecast_hierarchy,
                                        plot_components)
     from foresight.ingest import ColumnMapping, IngestResult, load_mapping, read_cases
+    from foresight.interop import from_nixtla, to_nixtla
     from foresight.panel import ALL, rollup, summarize_panel, to_panel
     from foresight.store import CaseStore
     from foresight.synth import District, generate_district, write_district
