@@ -15,7 +15,7 @@ from foresight.areas import AreaTree, load_areas
 from foresight.categories import OTHER, Taxonomy, load_categories
 from foresight.errors import ConfigError, DataError
 from foresight.ingest.dates import parse_dates
-from foresight.ingest.mapping import CANONICAL, REQUIRED, ColumnMapping, load_mapping
+from foresight.ingest.mapping import CANONICAL, REQUIRED, TOWN_HEADERS, ColumnMapping, load_mapping
 from foresight.ingest.readers import read_table
 
 __all__ = ["CASE_COLUMNS", "REJECT_COLUMNS", "IngestResult", "read_cases"]
@@ -157,8 +157,11 @@ def read_cases(
         Header names, instead of (or overriding) a mapping. Without a case id column each row gets
         the id ``<source>:<row>``.
     areas
-        An area tree (or its table). When given, areas are matched by code or unique name and rows
-        whose area is not in the tree are rejected.
+        An area tree (or its table, or its file). When given, areas are matched by code, name or
+        alias (former names); a name several areas share is told apart by the coarser area columns
+        of the mapping (``area = ["所属镇街", "所属社区"]``), else the row is rejected as ambiguous;
+        rows whose area is not in the tree are rejected. Without a tree, a name found under several
+        coarser areas is kept apart as ``town/name`` and noted in ``quality``.
     categories
         A taxonomy (or its table). When given, raw labels are mapped to codes and unmatched labels
         count as ``other`` (listed in ``unmatched_categories``).
@@ -305,6 +308,35 @@ def _text(col: pd.Series) -> pd.Series:
     return out.mask(out == "")
 
 
+def _parent_hint(headers, area_header: str, parents: list[pd.Series]) -> str:
+    """How to tell same-named areas apart: map a town column too, or check the one mapped."""
+    if parents:
+        return "the mapped parent column(s) do not tell them apart: check them or use area codes"
+    town = next((h for h in headers if str(h).strip() in TOWN_HEADERS), "<town header>")
+    return f'map {town} too ([columns] area = ["{town}", "{area_header}"])'
+
+
+def _keys_apart(area: pd.Series, parents: list[pd.Series]):
+    """Without a tree: area names as keys, but a name found under several parents is kept apart as
+    ``parent/name`` (and noted), never merged."""
+    if not parents:
+        return area.astype(object), []
+    path = pd.Series("", index=area.index, dtype=object)
+    for p in parents:
+        path = path.where(p.isna() | (p == area), path.str.cat(p.fillna(""), sep="/").str.lstrip("/"))
+    n_paths = path.where(path != "").groupby(area, dropna=True).transform("nunique")
+    clash = area.notna() & (n_paths > 1)
+    keys = area.astype(object).where(~clash | (path == ""), path + "/" + area.fillna(""))
+    notes = []
+    for name, rows in area[clash].groupby(area[clash]).groups.items():
+        where = sorted(set(path[rows]) - {""})
+        notes.append((area == name, f"area name {name!r} is under {len(where)} parents "
+                      f"({', '.join(where)}): kept apart as "
+                      + ", ".join(f"'{w}/{name}'" for w in where),
+                      "give an area tree (areas=) with codes, or rename one of them in the case system"))
+    return keys, notes
+
+
 def _empty(columns: Sequence[str]) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
 
@@ -353,15 +385,21 @@ def _canonical(raw: pd.DataFrame, *, name: str, where: str, mapping: ColumnMappi
     reject(received < min_date, "received", shown,
            "date too early: " + fmt + f" < {min_date.date()} (probably a typo in the year)")
 
+    parents = [_text(raw[h].reset_index(drop=True)) for h in mapping.area_parents(list(raw.columns))]
     area = _text(cells["area"])
+    for p in reversed(parents):  # the finest non-empty part is the area
+        area = area.fillna(p)
     reject(area.isna(), "area", area, "missing area")
     if tree is not None:
-        code = tree.resolve(area)
-        reject(area.notna() & code.isna(), "area", area,
-               "area not in the area tree: '" + area.fillna("") + "' (add it or correct the code)")
-        out["area"] = code
+        m = tree.match(area, parents)
+        shown = "'" + area.fillna("") + "'"
+        reject(m["how"] == "unknown", "area", area,
+               "area not in the area tree: " + shown + " (add it, or its former name to aliases)")
+        reject(m["how"] == "ambiguous", "area", area, "ambiguous area name: " + shown + " matches "
+               + m["candidates"] + "; " + _parent_hint(raw.columns, found["area"], parents))
+        out["area"] = m["code"]
     else:
-        out["area"] = area.astype(object)
+        out["area"], area_notes = _keys_apart(area, parents)
     cat = _text(cells["category"])
     out["category_raw"] = cat.astype(object)
     out["category"] = out["category_raw"].fillna(OTHER)
@@ -377,6 +415,8 @@ def _canonical(raw: pd.DataFrame, *, name: str, where: str, mapping: ColumnMappi
 
     note(cat.isna(), "category", "missing category (counted as other)",
          "fill the category in the case system")
+    for mask, issue, fix in (area_notes if tree is None else []):
+        note(mask, "area", issue, fix)
     for col in ("channel", "level", "collective", "repeat"):
         if col not in found:
             out[col] = pd.Series(pd.NA, index=out.index, dtype="boolean" if col in
