@@ -48,6 +48,7 @@ _LAZY: dict[str, str] = {
     "rollup": "foresight.panel",
     "summarize_panel": "foresight.panel",
     "to_panel": "foresight.panel",
+    "plot_forecast": "foresight.plots",
     "CaseStore": "foresight.store",
     "District": "foresight.synth",
     "generate_district": "foresight.synth",
@@ -94,6 +95,7 @@ if _TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from foresight.ingest import ColumnMapping, IngestResult, load_mapping, read_cases
     from foresight.interop import from_nixtla, to_nixtla
     from foresight.panel import ALL, rollup, summarize_panel, to_panel
+    from foresight.plots import plot_forecast
     from foresight.store import CaseStore
     from foresight.synth import District, generate_district, write_district
     from foresight.validation import check_panel
