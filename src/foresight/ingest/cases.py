@@ -14,8 +14,9 @@ from tqdm.auto import tqdm
 from foresight.areas import AreaTree, load_areas
 from foresight.categories import OTHER, Taxonomy, load_categories
 from foresight.errors import ConfigError, DataError
+from foresight.ingest._area_keys import area_keys
 from foresight.ingest.dates import parse_dates
-from foresight.ingest.mapping import CANONICAL, REQUIRED, TOWN_HEADERS, ColumnMapping, load_mapping
+from foresight.ingest.mapping import CANONICAL, REQUIRED, ColumnMapping, load_mapping
 from foresight.ingest.readers import read_table
 
 __all__ = ["CASE_COLUMNS", "REJECT_COLUMNS", "IngestResult", "read_cases"]
@@ -308,35 +309,6 @@ def _text(col: pd.Series) -> pd.Series:
     return out.mask(out == "")
 
 
-def _parent_hint(headers, area_header: str, parents: list[pd.Series]) -> str:
-    """How to tell same-named areas apart: map a town column too, or check the one mapped."""
-    if parents:
-        return "the mapped parent column(s) do not tell them apart: check them or use area codes"
-    town = next((h for h in headers if str(h).strip() in TOWN_HEADERS), "<town header>")
-    return f'map {town} too ([columns] area = ["{town}", "{area_header}"])'
-
-
-def _keys_apart(area: pd.Series, parents: list[pd.Series]):
-    """Without a tree: area names as keys, but a name found under several parents is kept apart as
-    ``parent/name`` (and noted), never merged."""
-    if not parents:
-        return area.astype(object), []
-    path = pd.Series("", index=area.index, dtype=object)
-    for p in parents:
-        path = path.where(p.isna() | (p == area), path.str.cat(p.fillna(""), sep="/").str.lstrip("/"))
-    n_paths = path.where(path != "").groupby(area, dropna=True).transform("nunique")
-    clash = area.notna() & (n_paths > 1)
-    keys = area.astype(object).where(~clash | (path == ""), path + "/" + area.fillna(""))
-    notes = []
-    for name, rows in area[clash].groupby(area[clash]).groups.items():
-        where = sorted(set(path[rows]) - {""})
-        notes.append((area == name, f"area name {name!r} is under {len(where)} parents "
-                      f"({', '.join(where)}): kept apart as "
-                      + ", ".join(f"'{w}/{name}'" for w in where),
-                      "give an area tree (areas=) with codes, or rename one of them in the case system"))
-    return keys, notes
-
-
 def _empty(columns: Sequence[str]) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
 
@@ -386,20 +358,11 @@ def _canonical(raw: pd.DataFrame, *, name: str, where: str, mapping: ColumnMappi
            "date too early: " + fmt + f" < {min_date.date()} (probably a typo in the year)")
 
     parents = [_text(raw[h].reset_index(drop=True)) for h in mapping.area_parents(list(raw.columns))]
-    area = _text(cells["area"])
-    for p in reversed(parents):  # the finest non-empty part is the area
-        area = area.fillna(p)
-    reject(area.isna(), "area", area, "missing area")
-    if tree is not None:
-        m = tree.match(area, parents)
-        shown = "'" + area.fillna("") + "'"
-        reject(m["how"] == "unknown", "area", area,
-               "area not in the area tree: " + shown + " (add it, or its former name to aliases)")
-        reject(m["how"] == "ambiguous", "area", area, "ambiguous area name: " + shown + " matches "
-               + m["candidates"] + "; " + _parent_hint(raw.columns, found["area"], parents))
-        out["area"] = m["code"]
-    else:
-        out["area"], area_notes = _keys_apart(area, parents)
+    area, out["area"], area_rejects, area_notes = area_keys(_text(cells["area"]), parents, tree=tree,
+                                                            headers=list(raw.columns),
+                                                            area_header=found["area"])
+    for mask, reason in area_rejects:
+        reject(mask, "area", area, reason)
     cat = _text(cells["category"])
     out["category_raw"] = cat.astype(object)
     out["category"] = out["category_raw"].fillna(OTHER)
@@ -415,7 +378,7 @@ def _canonical(raw: pd.DataFrame, *, name: str, where: str, mapping: ColumnMappi
 
     note(cat.isna(), "category", "missing category (counted as other)",
          "fill the category in the case system")
-    for mask, issue, fix in (area_notes if tree is None else []):
+    for mask, issue, fix in area_notes:
         note(mask, "area", issue, fix)
     for col in ("channel", "level", "collective", "repeat"):
         if col not in found:
