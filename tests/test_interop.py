@@ -50,6 +50,7 @@ def test_ids_without_separator_and_errors():
     nx = pd.DataFrame({"unique_id": ["H1", "H1"], "ds": ["2020-01-01", "2020-02-01"], "y": [1, 2]})
     p = fs.from_nixtla(nx, category="all")
     assert p["category"].tolist() == ["all", "all"] and p.attrs["freq"] == "M"
+    assert fs.from_nixtla(nx.set_index("unique_id"), category="all").equals(p)
     with pytest.raises(DataError, match="counts must be"):
         fs.from_nixtla(nx.assign(y=[1, -1]))
     with pytest.raises(DataError, match="separator"):
@@ -66,7 +67,7 @@ def test_statsforecast_reads_and_writes_the_frames():
     panel = _panel()
     sf = StatsForecast(models=[Naive()], freq="W-MON")
     out = sf.forecast(df=fs.to_nixtla(panel), h=4, level=[80])
-    fc = fs.from_nixtla(out.reset_index() if "unique_id" not in out.columns else out)
+    fc = fs.from_nixtla(out)
     assert {"area", "category", "ds", "mean", "p10", "p90"} <= set(fc.columns)
     last = panel.sort_values("ds").groupby(["area", "category"])["y"].last()
     got = fc.groupby(["area", "category"])["mean"].first()

@@ -94,3 +94,14 @@ def test_sample_district_march_enrolment_wave_shows_in_late_november():
     # sized like last year's season
     ratio = school["expected"] / school["last_cases"]
     assert ratio.between(0.6, 1.6).mean() >= 0.8
+
+
+def test_prep_weeks_read_from_an_integer_column_and_missing_values_take_the_default():
+    cats = pd.DataFrame({"code": ["school", "wage"], "name_zh": ["入学学位", "欠薪"],
+                         "prep_weeks": pd.array([8, None], dtype="Int64")})
+    assert fs.load_categories(cats).table["prep_weeks"].tolist() == ["8", "", ""]  # + other
+    out = seasonal_outlook(_school(), "2024-11-25", categories=cats, default_prep_weeks=3)
+    assert out["prep_weeks"].tolist() == [8.0]
+    wage = _school().assign(category="wage")
+    out = seasonal_outlook(wage, "2024-11-25", categories=cats, default_prep_weeks=3)
+    assert out["prep_weeks"].tolist() == [3.0]

@@ -64,7 +64,7 @@ class Taxonomy:
                             f"(optional: {', '.join(_COLUMNS[3:])}).")
         t = table.copy()
         for c in _COLUMNS:
-            t[c] = (t[c].where(t[c].notna(), "") if c in t.columns else "").astype(str).str.strip() \
+            t[c] = t[c].astype(object).where(t[c].notna(), "").astype(str).str.strip() \
                 if c in t.columns else ""
         bad = (t["code"] == "") | t["code"].duplicated()
         if bad.any():

@@ -110,7 +110,7 @@ def from_nixtla(df: pd.DataFrame, *, sep: str = "/", alias: str | None = None,
     df : DataFrame
         ``unique_id, ds`` and ``y`` (a panel), or a model's columns ``<alias>``,
         ``<alias>-lo-NN``, ``<alias>-hi-NN``, ``<alias>-median`` (a forecast). Other columns (e.g.
-        ``cutoff`` of a cross-validation) are kept.
+        ``cutoff`` of a cross-validation) are kept. ``unique_id`` may be the index.
     sep : str
         Splits ``unique_id`` into ``area`` and ``category`` at its first occurrence.
     alias : str, optional
@@ -143,6 +143,8 @@ def from_nixtla(df: pd.DataFrame, *, sep: str = "/", alias: str | None = None,
     """
     from foresight.panel import ALL
 
+    if "unique_id" not in df.columns and df.index.name == "unique_id":  # statsforecast < 2
+        df = df.reset_index()
     missing = [c for c in ("unique_id", "ds") if c not in df.columns]
     if missing:
         raise DataError(f"the frame lacks {missing}; a Nixtla frame has unique_id, ds and y (or a "
