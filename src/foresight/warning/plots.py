@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from foresight.errors import DataError
-from foresight.plots import figure_axes, area_label, area_names, cjk_ready
+from foresight.plots import area_label, area_names, cjk_ready, figure_axes
 from foresight.warning._grid import check_panel, panel_freq, period_of_year
 from foresight.warning.waves import seasonal_profile, waves
 
