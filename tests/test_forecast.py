@@ -160,7 +160,7 @@ def test_short_and_empty_series_are_noted():
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (lambda p: p.drop(columns="category"), "missing column"),
+        (lambda p: p.drop(columns="category"), "lacks column"),
         (lambda p: p.assign(y=p["y"] - 100), "counts must be >= 0"),
         (lambda p: p.assign(y=p["y"].astype(float).where(p.index != 3)), "use 0 for periods"),
         (lambda p: pd.concat([p, p.head(1)]), "duplicate"),

@@ -10,7 +10,8 @@ import pytest
 
 from foresight.errors import DataError
 from foresight.forecasting import reconcile as rec
-from foresight.forecasting._frame import check_panel, to_matrix
+from foresight.matrix import to_matrix
+from foresight.schemas import check_panel
 from foresight.forecasting.reconcile import ALL, aggregation, reconcile_wls
 
 
@@ -75,7 +76,7 @@ def test_weekly_index_and_weekday_check() -> None:
     p2 = p.assign(ds=p["ds"] + pd.Timedelta(hours=13))
     assert to_matrix(check_panel(p2), "W").y.tolist() == M.y.tolist()
     bad = p.assign(ds=p["ds"].where(p.index != 1, p["ds"] + pd.Timedelta(days=1)))
-    with pytest.raises(DataError, match="same weekday"):
+    with pytest.raises(DataError, match="must all start on Monday"):
         to_matrix(check_panel(bad), "W")
     # second-resolution dates take the general path and agree
     p3 = p.assign(ds=p["ds"].astype("datetime64[s]"))

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from foresight.areas import AreaTree
 from foresight.errors import DataError
 from foresight.panel import ALL, rollup, summarize_panel, to_panel
-from foresight.validation import check_panel
+from foresight.schemas import check_panel
 
 
 def _cases(dates, areas, cats):

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from foresight.errors import ConfigError
-from foresight.report.config import default_as_of, load_report_config, report_config_from_dict
+from foresight.report.config import default_as_of, load_config, report_config_from_dict
 
 
 @pytest.fixture
@@ -50,7 +50,7 @@ seed = 7
 
 def test_full_config_resolves_paths_against_its_folder(centre, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # not the config's folder
-    cfg = load_report_config(_write(centre, FULL))
+    cfg = load_config(_write(centre, FULL))
     assert [p.name for p in cfg.cases] == ["export_2026_11_09.csv", "export_2026_11_16.csv"]  # sorted glob
     assert cfg.store == centre.resolve() / "cases.duckdb"
     assert cfg.mapping == centre.resolve() / "mapping.toml" and cfg.areas.parent == centre.resolve()
@@ -63,7 +63,7 @@ def test_full_config_resolves_paths_against_its_folder(centre, tmp_path, monkeyp
 
 
 def test_defaults(centre):
-    cfg = load_report_config(_write(centre, 'cases = "exports/export_2026_11_16.csv"\n'), today="2026-11-26")
+    cfg = load_config(_write(centre, 'cases = "exports/export_2026_11_16.csv"\n'), today="2026-11-26")
     assert cfg.as_of == pd.Timestamp("2026-11-23")  # Thursday -> Monday of this week
     assert (cfg.horizon, cfg.freq, cfg.language, cfg.suppress_below, cfg.seed) == (13, "W", "zh", 0, 0)
     assert cfg.store is None and cfg.teams is None and cfg.out_dir == centre.resolve() / "report"
@@ -81,7 +81,7 @@ def test_default_as_of(today, freq, expected):
 
 def test_cases_may_name_a_store(centre):
     (centre / "cases.duckdb").write_bytes(b"")
-    cfg = load_report_config(_write(centre, 'cases = "cases.duckdb"\n'))
+    cfg = load_config(_write(centre, 'cases = "cases.duckdb"\n'))
     assert cfg.cases == () and cfg.store == centre.resolve() / "cases.duckdb"
 
 
@@ -116,7 +116,7 @@ def test_cases_may_name_a_store(centre):
 ])
 def test_wrong_keys_and_values_are_named(centre, text, needles):
     with pytest.raises(ConfigError) as err:
-        load_report_config(_write(centre, text))
+        load_config(_write(centre, text))
     message = str(err.value)
     assert "weekly.toml" in message
     for needle in needles:
@@ -125,11 +125,11 @@ def test_wrong_keys_and_values_are_named(centre, text, needles):
 
 def test_unreadable_files(tmp_path):
     with pytest.raises(ConfigError, match="does not exist"):
-        load_report_config(tmp_path / "none.toml")
+        load_config(tmp_path / "none.toml")
     bad = tmp_path / "bad.toml"
     bad.write_text("cases = [\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="not valid UTF-8 TOML"):
-        load_report_config(bad)
+        load_config(bad)
 
 
 def test_from_dict_takes_overrides_and_can_skip_file_checks(tmp_path):

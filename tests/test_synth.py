@@ -92,9 +92,7 @@ def test_cases_are_canonical_and_free_of_personal_data(small):
     assert list(c.columns) == ["case_id", "received", "area", "category", "category_raw", "channel", "collective",
                                "headcount", "repeat", "level", "closed", "source", "source_row"]
     assert c.case_id.is_unique
-    from foresight.validation import check_cases
-
-    check_cases(c)
+    assert c[["received", "area", "category"]].notna().all().all()
     assert str(c.received.dtype) == "datetime64[ns]" and (c.received == c.received.dt.normalize()).all()
     assert set(c.channel.unique()) <= {"visit", "letter", "phone", "online", "other"}
     assert set(c.level.unique()) <= {"town", "district", "city", "province", "national"}

@@ -53,7 +53,7 @@ _LAZY: dict[str, str] = {
     "District": "foresight.synth",
     "generate_district": "foresight.synth",
     "write_district": "foresight.synth",
-    "check_panel": "foresight.validation",
+    "check_panel": "foresight.schemas",
     "evaluate_campaign": "foresight.warning",
     "flags": "foresight.warning",
     "plan_outreach": "foresight.warning",
@@ -98,7 +98,7 @@ if _TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from foresight.plots import plot_forecast
     from foresight.store import CaseStore
     from foresight.synth import District, generate_district, write_district
-    from foresight.validation import check_panel
+    from foresight.schemas import check_panel
     from foresight.warning import (evaluate_campaign, flags, plan_outreach, plot_seasons,
                                    plot_wave_calendar, seasonal_outlook, seasonal_profile, surges,
                                    waves)

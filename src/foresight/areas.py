@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from foresight._io import read_table
 from foresight.errors import DataError
 
 __all__ = ["LEVELS", "AreaTree", "load_areas"]
@@ -307,6 +308,4 @@ def load_areas(source: str | Path | pd.DataFrame | AreaTree) -> AreaTree:
         return source
     if isinstance(source, pd.DataFrame):
         return AreaTree.from_table(source)
-    from foresight.ingest.readers import read_table
-
     return AreaTree.from_table(read_table(source), source=str(source))

@@ -36,6 +36,7 @@ import holidays as _holidays
 import numpy as np
 import pandas as pd
 
+from foresight import periods
 from foresight.errors import CalendarError, ConfigError
 
 __all__ = [
@@ -84,17 +85,10 @@ class CalendarWarning(UserWarning):
 # period starts
 
 
-def _normalize_freq(freq: str) -> str:
-    f = str(freq).upper()
-    if f in ("W", "W-MON", "WEEK", "WEEKLY"):
-        return "W"
-    if f in ("M", "MS", "MONTH", "MONTHLY"):
-        return "M"
-    raise ConfigError(f"unknown freq {freq!r}: use 'W' (weeks starting Monday) or 'M' (calendar months)")
-
-
 def period_start(dates: Any, freq: str = "W") -> Any:
     """Return the start of the period holding each date: its Monday (``"W"``) or month start (``"M"``).
+
+    The calendar's name for :func:`foresight.periods.period_start` (the one implementation).
 
     Parameters
     ----------
@@ -121,29 +115,7 @@ def period_start(dates: Any, freq: str = "W") -> Any:
     >>> period_start(pd.Timestamp("2024-02-10"), "M")
     Timestamp('2024-02-01 00:00:00')
     """
-    f = _normalize_freq(freq)
-    if isinstance(dates, pd.Series):
-        idx = pd.DatetimeIndex(pd.to_datetime(dates))
-        return pd.Series(_period_start_index(idx, f), index=dates.index, name=dates.name)
-    if np.ndim(dates) == 0 and not isinstance(dates, pd.Index):
-        ts = pd.Timestamp(dates)
-        if ts is pd.NaT:
-            return pd.NaT
-        return _period_start_index(pd.DatetimeIndex([ts]), f)[0]
-    return _period_start_index(pd.DatetimeIndex(pd.to_datetime(dates)), f)
-
-
-def _period_start_index(idx: pd.DatetimeIndex, f: str) -> pd.DatetimeIndex:
-    if idx.tz is not None:
-        idx = idx.tz_localize(None)
-    vals = idx.values.astype("datetime64[D]")
-    if f == "W":
-        # 1970-01-01 was a Thursday: day number + 3 is days since a Monday.
-        dnum = vals.astype("int64")
-        out = (vals - ((dnum + 3) % 7).astype("timedelta64[D]")).astype("datetime64[ns]")
-    else:
-        out = vals.astype("datetime64[M]").astype("datetime64[ns]")
-    return pd.DatetimeIndex(out)
+    return periods.period_start(dates, freq)
 
 
 def week_start(dates: Any) -> Any:
@@ -173,10 +145,8 @@ def week_start(dates: Any) -> Any:
 
 @lru_cache(maxsize=1)
 def _cc_data() -> tuple[dict[_dt.date, str], dict[_dt.date, str], int, int]:
-    try:
-        from chinese_calendar.constants import holidays as hol, workdays as work
-    except ImportError:  # pragma: no cover - dependency of the package
-        return {}, {}, 0, -1
+    from chinese_calendar.constants import holidays as hol, workdays as work  # imported on first use (slow)
+
     return dict(hol), dict(work), min(hol).year, max(hol).year
 
 
@@ -490,13 +460,13 @@ def period_features(ds: Any, *, freq: str = "W", country: str = "CN", subdiv: st
     >>> f[["workdays", "holidays", "makeup_days", "sf_offset", "spring_festival_days"]].to_numpy().tolist()
     [[6, 0, 1, -1, 0], [5, 2, 0, 0, 2], [1, 6, 1, 1, 6]]
     """
-    f = _normalize_freq(freq)
+    f = periods.normalize_freq(freq)
     idx = pd.DatetimeIndex(pd.to_datetime(pd.Series(ds) if not isinstance(ds, pd.Index) else ds))
     if idx.tz is not None:
         idx = idx.tz_localize(None)
     if idx.hasnans:
         raise ConfigError("period_features: ds holds missing dates; drop them first")
-    starts = _period_start_index(idx, f)
+    starts = periods.period_start(idx, f)
     bad = idx[idx != starts]
     if len(bad):
         what = "Mondays" if f == "W" else "first days of a month"
@@ -507,7 +477,7 @@ def period_features(ds: Any, *, freq: str = "W", country: str = "CN", subdiv: st
     if len(idx) == 0:
         return pd.DataFrame({c: pd.Series(dtype="datetime64[ns]" if c == "ds" else "int64") for c in PERIOD_COLUMNS})
     uniq = pd.DatetimeIndex(np.unique(idx.values))
-    last = uniq.max() + (pd.Timedelta(days=6) if f == "W" else pd.offsets.MonthEnd(0))
+    last = periods.shift(uniq.max(), 1, f) - pd.Timedelta(days=1)  # the last day of the last period
     c = _check_country(country)
     # a fortnight's margin (inside the same years) so a break cut by the first or last period is whole
     lo = max(uniq.min() - pd.Timedelta(days=14), pd.Timestamp(year=uniq.min().year, month=1, day=1))
@@ -525,7 +495,7 @@ def period_features(ds: Any, *, freq: str = "W", country: str = "CN", subdiv: st
     else:
         golden = sf_days = np.zeros(len(dd), dtype="int64")
     dd = dd.assign(
-        ds=_period_start_index(pd.DatetimeIndex(dd["date"]), f), golden_week=golden, spring_festival_days=sf_days
+        ds=periods.period_start(pd.DatetimeIndex(dd["date"]), f), golden_week=golden, spring_festival_days=sf_days
     )
     dd = dd[dd["ds"].isin(uniq)]
     wk = dd["weekday"] >= 5
@@ -553,15 +523,10 @@ def _sf_offset(starts: pd.DatetimeIndex, f: str) -> np.ndarray:
     ys = np.arange(years.min() - 1, years.max() + 2)
     ys = ys[(ys >= _holidays.China.start_year) & (ys <= _holidays.China.end_year)]
     sf = pd.DatetimeIndex([spring_festival(int(y)) for y in ys])
-    sf_start = _period_start_index(sf, f)
-    if f == "W":
-        a = starts.values.astype("datetime64[D]").astype("int64")[:, None]
-        b = sf_start.values.astype("datetime64[D]").astype("int64")[None, :]
-        diff = (a - b) // 7
-    else:
-        a = starts.values.astype("datetime64[M]").astype("int64")[:, None]
-        b = sf_start.values.astype("datetime64[M]").astype("int64")[None, :]
-        diff = a - b
+    sf_start = periods.period_start(sf, f)
+    # periods since a common Monday (any fixed period start works: only differences are used)
+    diff = (periods.period_index(starts, "1970-01-05", f)[:, None]
+            - periods.period_index(sf_start, "1970-01-05", f)[None, :])
     # nearest festival; on a tie prefer the coming one (negative offset): key |d| then d
     key = np.abs(diff) * 2 + (diff > 0)
     return diff[np.arange(len(starts)), key.argmin(axis=1)].astype("int64")

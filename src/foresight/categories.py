@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from foresight._io import read_table
 from foresight.errors import DataError
 
 __all__ = ["OTHER", "Taxonomy", "load_categories"]
@@ -156,6 +157,4 @@ def load_categories(source: str | Path | pd.DataFrame | Taxonomy) -> Taxonomy:
         return source
     if isinstance(source, pd.DataFrame):
         return Taxonomy.from_table(source)
-    from foresight.ingest.readers import read_table
-
     return Taxonomy.from_table(read_table(source), source=str(source))

@@ -203,10 +203,12 @@ def _forecast_columns(out: pd.DataFrame, alias: str | None) -> pd.DataFrame:
 
 
 def _freq_attr(ds: pd.Series) -> dict[str, str]:
-    d = pd.DatetimeIndex(ds.drop_duplicates().sort_values())
-    if len(d) and (d.dayofweek == 0).all() and (len(d) < 2 or (pd.Series(d).diff().dropna()
-                                                                  .dt.days % 7 == 0).all()):
-        return {"freq": "W"}
-    if len(d) and (d.day == 1).all():
-        return {"freq": "M"}
-    return {}
+    """``{"freq": "W" or "M"}`` when the dates are foresight period starts, else ``{}``."""
+    from foresight.periods import check_period_starts, infer_freq
+
+    try:
+        f = infer_freq(ds)
+        check_period_starts(pd.DatetimeIndex(ds), f)
+    except DataError:
+        return {}
+    return {"freq": f}

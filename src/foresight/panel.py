@@ -12,35 +12,16 @@ import numpy as np
 import pandas as pd
 
 from foresight.areas import AreaTree, load_areas
-from foresight.calendar import period_start
 from foresight.errors import DataError
+from foresight.periods import (last_complete, normalize_freq, panel_freq, period_at, period_index, period_offset,
+                               period_start)
+from foresight.schemas import PANEL_COLUMNS, check_panel
 
 __all__ = ["ALL", "PANEL_COLUMNS", "period_offset", "rollup", "summarize_panel", "to_panel"]
 
 #: Label of an aggregated-away key (``category == ALL`` is an area total).
 ALL = "(all)"
-PANEL_COLUMNS: tuple[str, ...] = ("area", "category", "ds", "y")
-
-
-def period_offset(freq: str) -> pd.DateOffset:
-    """The length of one period: a week for ``"W"``, a month for ``"M"``.
-
-    Examples
-    --------
-    >>> pd.Timestamp("2024-01-01") + period_offset("W")
-    Timestamp('2024-01-08 00:00:00')
-    """
-    f = str(freq).upper()
-    if f.startswith("W"):
-        return pd.DateOffset(weeks=1)
-    if f.startswith("M"):
-        return pd.DateOffset(months=1)
-    raise DataError(f"unknown freq {freq!r}: use 'W' (weeks starting Monday) or 'M' (months).")
-
-
-def _freq(freq: str) -> str:
-    period_offset(freq)
-    return "W" if str(freq).upper().startswith("W") else "M"
+_EPOCH = pd.Timestamp("1970-01-05")  # a Monday: periods are counted from here to expand spans
 
 
 def to_panel(
@@ -94,8 +75,7 @@ def to_panel(
     missing = [c for c in ("received", "area", "category") if c not in cases.columns]
     if missing:
         raise DataError(f"cases lack column(s) {missing}; pass read_cases(...).cases.")
-    f = _freq(freq)
-    step = period_offset(f)
+    f = normalize_freq(freq)
     received = pd.to_datetime(cases["received"])
     if as_of is None:
         if received.notna().sum() == 0:
@@ -104,7 +84,7 @@ def to_panel(
     else:
         as_of_ts = pd.Timestamp(as_of).normalize()
     # The last complete period ends on or before as_of (a period holding as_of is incomplete).
-    last = period_start(as_of_ts, f) - step
+    last = last_complete(as_of_ts, f)
     area = cases["area"].astype(object)
     tree = load_areas(areas) if areas is not None else None
     if level is not None:
@@ -148,19 +128,12 @@ def to_panel(
 
 def _expand(series: pd.DataFrame, f: str) -> pd.DataFrame:
     """One row per period between each series' ``start`` and ``end`` (inclusive)."""
-    if f == "W":
-        n = ((series["end"] - series["start"]).dt.days // 7 + 1).clip(lower=0).to_numpy()
-    else:
-        n = ((series["end"].dt.year - series["start"].dt.year) * 12
-             + series["end"].dt.month - series["start"].dt.month + 1).clip(lower=0).to_numpy()
-    rep = series.loc[series.index.repeat(n), ["area", "category", "start"]].reset_index(drop=True)
+    p0 = period_index(series["start"], _EPOCH, f)
+    n = np.clip(period_index(series["end"], _EPOCH, f) - p0 + 1, 0, None)
+    rep = series.loc[series.index.repeat(n), ["area", "category"]].reset_index(drop=True)
     k = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
-    if f == "W":
-        rep["ds"] = rep["start"] + pd.to_timedelta(k * 7, unit="D")
-    else:
-        months = rep["start"].dt.year * 12 + rep["start"].dt.month - 1 + k
-        rep["ds"] = pd.to_datetime({"year": months // 12, "month": months % 12 + 1, "day": 1})
-    return rep.drop(columns="start")
+    rep["ds"] = period_at(np.repeat(p0, n) + k, _EPOCH, f)
+    return rep
 
 
 def rollup(
@@ -205,6 +178,7 @@ def rollup(
     bad = [k for k in over if k not in ("area", "category")]
     if bad:
         raise DataError(f"over={tuple(over)!r}: only 'area' and 'category' can be summed away.")
+    panel = check_panel(panel)
     frame = panel[list(PANEL_COLUMNS)].copy()
     if level is not None:
         if areas is None:
@@ -213,17 +187,12 @@ def rollup(
     for key in over:
         frame[key] = ALL
     out = frame.groupby(["area", "category", "ds"], sort=True)["y"].sum().reset_index()
-    f = panel.attrs.get("freq") or _infer_freq(out["ds"])
+    f = panel_freq(panel)
     spans = out.groupby(["area", "category"])["ds"].agg(start="min", end="max").reset_index()
     out = _expand(spans, f).merge(out, on=["area", "category", "ds"], how="left")
     out["y"] = out["y"].fillna(0).astype("int64")
     out.attrs.update(panel.attrs)
     return out.sort_values(["area", "category", "ds"], ignore_index=True)
-
-
-def _infer_freq(ds: pd.Series) -> str:
-    return "M" if (pd.DatetimeIndex(ds).day == 1).all() and ds.nunique() > 1 and \
-        (pd.DatetimeIndex(ds).dayofweek != 0).any() else "W"
 
 
 def summarize_panel(panel: pd.DataFrame) -> pd.DataFrame:

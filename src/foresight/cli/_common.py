@@ -12,6 +12,7 @@ import typer
 
 from foresight.cli._app import EXIT_DATA, EXIT_USAGE
 from foresight.errors import CalendarError, ConfigError, DataError, ForesightError, ModelError
+from foresight.periods import normalize_freq, period_start
 
 __all__ = ["CalendarError", "ConfigError", "DataError", "ModelError", "exit_codes", "fail",
            "parse_as_of", "read_input", "run_step"]
@@ -67,11 +68,11 @@ def parse_as_of(value: str | None, *, freq: str) -> pd.Timestamp | None:
         ts = pd.Timestamp(value).normalize()
     except (ValueError, TypeError):
         raise ConfigError(f"--as-of {value!r} is not a date; use YYYY-MM-DD.") from None
-    if freq.upper().startswith("W") and ts.dayofweek != 0:
-        monday = ts - pd.Timedelta(days=ts.dayofweek)
+    f = normalize_freq(freq)
+    if f == "W" and ts != period_start(ts, f):
         raise ConfigError(f"--as-of {ts.date()} is a {ts.day_name()}; weekly work starts on a Monday "
-                          f"(e.g. {monday.date()}).")
-    if freq.upper().startswith("M") and ts.day != 1:
+                          f"(e.g. {period_start(ts, f).date()}).")
+    if f == "M" and ts != period_start(ts, f):
         raise ConfigError(f"--as-of {ts.date()}: monthly work starts on the first of a month.")
     return ts
 

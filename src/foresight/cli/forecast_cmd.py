@@ -48,11 +48,10 @@ def forecast_command(
     foresight forecast cases_2015_2021.csv.gz --as-of 2019-07-01 --horizon 13 --freq W
     --area-col account --category-col complaint_type --date-col opendate --country US --out f.csv
     """
-    import pandas as pd
-
     from foresight._io import atomic_write
     from foresight.forecasting import forecast
     from foresight.panel import to_panel
+    from foresight.periods import normalize_freq, periods_per_year, shift
 
     with c.exit_codes():
         origin = c.parse_as_of(as_of, freq=freq)
@@ -71,14 +70,14 @@ def forecast_command(
         if as_of is None:
             typer.echo(f"as of {origin.date()} (the period after the last complete one in the data)",
                        err=True)
-        window = origin - pd.DateOffset(weeks=52)
+        window = shift(origin, -periods_per_year(freq), freq)  # active: a case in the last year
         recent = panel[(panel["ds"] >= window) & (panel["y"] > 0)][["area", "category"]]
         active = recent.drop_duplicates()
         typer.echo(f"forecasting {len(active)} active series, {horizon} periods ahead...", err=True)
         fc = forecast(panel, horizon, model=model, quantiles=qs, freq=freq, country=country,
                       subdiv=subdiv, seed=seed)
         fc = fc.merge(active, on=["area", "category"], how="inner")
-        label = "week" if freq.upper().startswith("W") else "month"
+        label = "week" if normalize_freq(freq) == "W" else "month"
         qcols = [col for col in fc.columns if col[:1] == "p" and col[1:].isdigit()]
         fc = fc.rename(columns={"ds": label})[["area", "category", label, "mean", *qcols]]
         fc[label] = fc[label].dt.strftime("%Y-%m-%d")

@@ -21,6 +21,8 @@ import pandas as pd
 from foresight.errors import ConfigError, DataError, ModelError
 from foresight.evaluation._aggregate import ALL, aggregate_forecasts
 from foresight.evaluation.metrics import qcol, score_series, series_scales, summarise_scores
+from foresight.periods import panel_freq, period_index, period_offset, period_start
+from foresight.schemas import check_panel
 
 __all__ = ["LEVELS", "Backtest", "backtest"]
 
@@ -30,26 +32,6 @@ _LEVEL_KEYS = {"area x category": ("area", "category"), "area": ("area",), "cate
 _LEVEL_KEYS["total"] = ()
 
 ModelLike = str | Callable[..., pd.DataFrame]
-
-
-def _offset(freq: str) -> pd.DateOffset:
-    f = freq.upper()
-    if f.startswith("W"):
-        return pd.offsets.Week(weekday=0)
-    if f in ("M", "MS", "ME"):
-        return pd.offsets.MonthBegin()
-    raise ConfigError(f"frequency {freq!r} is not supported; use 'W' (weeks from Monday) or 'M'")
-
-
-def _infer_freq(panel: pd.DataFrame) -> str:
-    if "freq" in panel.attrs:
-        return str(panel.attrs["freq"])
-    ds = pd.DatetimeIndex(panel["ds"].drop_duplicates().sort_values())
-    if len(ds) > 1 and (ds.to_series().diff().dt.days.dropna() == 7).all():
-        return "W"
-    if len(ds) > 1 and (ds.day == 1).all():
-        return "M"
-    raise ConfigError("cannot tell the panel's frequency; pass freq='W' or freq='M'")
 
 
 def _resolve(models: Sequence[ModelLike] | Mapping[str, ModelLike]) -> dict[str, ModelLike]:
@@ -66,12 +48,9 @@ def _resolve(models: Sequence[ModelLike] | Mapping[str, ModelLike]) -> dict[str,
     return out
 
 
-def _hierarchy_runner() -> Callable[..., pd.DataFrame] | None:
-    """The default model with its own coherent aggregates (``forecast_hierarchy``), if available."""
-    try:
-        from foresight.forecasting import forecast_hierarchy
-    except ImportError:  # pragma: no cover - engine not installed
-        return None
+def _hierarchy_runner() -> Callable[..., pd.DataFrame]:
+    """The default model with its own coherent aggregates (``forecast_hierarchy``)."""
+    from foresight.forecasting import forecast_hierarchy
 
     def run(panel: pd.DataFrame, *, horizon: int, freq: str, quantiles: tuple[float, ...],
             seed: int = 0) -> pd.DataFrame:
@@ -88,33 +67,14 @@ def _runner(model: ModelLike) -> Callable[..., pd.DataFrame]:
     if callable(model):
         return model
     if model in ("auto", "nbglm"):
-        run = _hierarchy_runner()
-        if run is not None:
-            return run
-    try:
-        from foresight.forecasting.models import MODELS
-    except ImportError:  # pragma: no cover - the engine may not be installed yet
-        MODELS = {}
-    if model in MODELS:
-        return MODELS[model]
-    try:
-        from foresight.forecasting import forecast
-    except ImportError as exc:  # pragma: no cover
-        raise ConfigError(
-            f"model {model!r} is not in foresight.forecasting.models.MODELS; pass a registered name "
-            "or a callable with the model signature"
-        ) from exc
+        return _hierarchy_runner()
+    from foresight.forecasting.models import get_model
 
-    def run(panel: pd.DataFrame, **kw: Any) -> pd.DataFrame:
-        return forecast(panel, kw.pop("horizon"), model=model, **kw)
-
-    return run
+    return get_model(model)
 
 
 def _horizon_index(ds: pd.Series, origin: pd.Timestamp, freq: str) -> np.ndarray:
-    if freq.upper().startswith("W"):
-        return ((ds - origin).dt.days // 7 + 1).to_numpy()
-    return ((ds.dt.year - origin.year) * 12 + ds.dt.month - origin.month + 1).to_numpy()
+    return period_index(ds, origin, freq) + 1
 
 
 @dataclass
@@ -366,26 +326,23 @@ def backtest(
     >>> bt.scores()["wape"].tolist()
     [0.0, 0.0, 0.0, 0.0]
     """
-    missing = [c for c in ("area", "category", "ds", "y") if c not in panel.columns]
-    if missing:
-        raise DataError(f"panel lacks column(s) {missing}; build it with foresight.panel.to_panel")
+    panel = check_panel(panel)
     if horizon < 1:
         raise ConfigError(f"horizon must be at least 1, got {horizon}")
     if aggregate not in ("independent", "comonotonic"):
         raise ConfigError(f"unknown aggregate {aggregate!r}; use 'independent' or 'comonotonic'")
     quantiles = tuple(float(q) for q in quantiles)
-    freq = freq or _infer_freq(panel)
-    off = _offset(freq)
+    freq = panel_freq(panel, freq)
+    off = period_offset(freq)
     origins = _window_origins(panel, origins, n_windows=n_windows, step_size=step_size,
                               horizon=horizon, off=off)
     runners = {name: _runner(m) for name, m in _resolve(models).items()}
     attrs = dict(panel.attrs)
     panel = panel[["area", "category", "ds", "y"]].copy()
     panel.attrs = attrs
-    panel["ds"] = pd.to_datetime(panel["ds"])
     origins_ts = sorted(pd.Timestamp(o) for o in origins)
     for o in origins_ts:
-        if not off.is_on_offset(o):
+        if o != period_start(o, freq):
             raise ConfigError(f"origin {o.date()} is not a period start for freq {freq!r}")
         if not (panel["ds"] >= o).any():
             raise ConfigError(

@@ -26,6 +26,7 @@ import pandas as pd
 
 from foresight.calendar import days, spring_festival
 from foresight.errors import ConfigError
+from foresight.periods import shift
 
 __all__ = ["CALENDAR_FEATURES", "WINDOW_FEATURES", "calendar_design", "default_windows"]
 
@@ -89,7 +90,7 @@ def calendar_design(
     if unknown:
         raise ConfigError(f"unknown window(s) {sorted(unknown)}: choose from {list(WINDOW_FEATURES)}")
     starts = pd.DatetimeIndex(starts)
-    end = starts[-1] + (pd.offsets.MonthBegin(1) if freq == "M" else pd.Timedelta(days=7))
+    end = shift(starts[-1], 1, freq)
     dates = pd.date_range(starts[0], end - pd.Timedelta(days=1), freq="D")
     dd = days(dates[0], dates[-1], country=country, subdiv=subdiv)
     weekday = dd["weekday"].to_numpy() < 5

@@ -19,14 +19,42 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from foresight import periods
+from foresight._glm import fit_poisson
 from foresight.forecasting._design import Design
-from foresight.forecasting._glm import fit_poisson
 from foresight.forecasting.breaks import detect_breaks
 
 __all__ = ["ShapeFit", "LevelFit", "fit_shapes", "fit_levels", "local_shape", "volume_groups",
            "calibrate_dispersion"]
 
 SHAPE_GROUPS = ("season", "holiday", "window")
+
+# Tuning constants of the engine. Source: set by hand in the first version of the engine (commit
+# bcf12e9) and kept since; docs/benchmarks.md measures the model with exactly these values (NYC
+# Council cases, 7 origins), so change one only with a rerun of benchmarks/accuracy_nyc.py.
+#: Years of data after which a node's own season is free; below, its season ridge is multiplied by
+#: up to SEASON_HOLD (at 1 year or less) so that one year is not read as a season.
+SEASON_YEARS = 2.0
+SEASON_HOLD = 1e4
+#: Prior sd of a bottom series' own Fourier deviation from its category's season (log scale), its
+#: order and IRLS iterations (a cheap, partly converged shrinkage step).
+LOCAL_SEASON_SD = 0.15
+LOCAL_SEASON_ORDER = 3
+LOCAL_SEASON_ITERATIONS = 2
+#: Counts above level + CAP_SD sd (negative binomial with dispersion CAP_DISPERSION) are capped
+#: before levels and local seasons are estimated, so one burst does not carry them.
+CAP_SD = 2.0
+CAP_DISPERSION = 0.25
+#: Half-life (periods) of the rough level the caps are measured from.
+CAP_HALF_LIFE = 26.0
+#: A level shift counts at a holdout origin only if it was already this many periods old there.
+BREAK_MIN_AGE = 6
+#: Volume classes by recent mean count per period: sparse < 0.5 <= low < 2 <= mid < 8 <= dense.
+VOLUME_BREAKS = (0.5, 2.0, 8.0)
+#: Shrinkage of a series' dispersion toward its volume group: the group counts as SHRINK_WEIGHT
+#: times an average series' information; dispersions are capped at MAX_DISPERSION.
+SHRINK_WEIGHT = 2.0
+MAX_DISPERSION = 10.0
 
 
 @dataclass
@@ -53,7 +81,7 @@ class ShapeFit:
 def history_years(y_nodes: np.ndarray, design: Design) -> np.ndarray:
     """Years of history of each row, counted from the period by which a tenth of its volume had
     arrived (a few stray early cases do not count)."""
-    per_year = 52 if design.freq == "W" else 12
+    per_year = periods.periods_per_year(design.freq)
     yh = np.nan_to_num(y_nodes[:, : design.n_hist])
     cum = np.cumsum(yh, axis=1)
     t10 = np.argmax(cum >= 0.1 * np.maximum(cum[:, -1:], 1e-9), axis=1)
@@ -64,26 +92,39 @@ def _node_penalty(y_nodes: np.ndarray, design: Design) -> np.ndarray:
     """Ridge weights per node: seasonality is held near flat until a node has about two years of data."""
     years = history_years(y_nodes, design)
     pen = np.broadcast_to(design.penalty, (len(y_nodes), len(design.penalty))).copy()
-    boost = np.where(years >= 2.0, 1.0, 1e4 * np.clip(2.0 - years, 0, 1) ** 2 + 1.0)
+    boost = np.where(years >= SEASON_YEARS, 1.0, SEASON_HOLD * np.clip(SEASON_YEARS - years, 0, 1) ** 2 + 1.0)
     pen[:, design.cols("season")] *= boost[:, None]
     return pen
+
+
+def per_period(penalty: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Ridge precisions (rows x columns) from weights in units of "periods of average data".
+
+    A weight of 1 on a coefficient counts as much as one period of the series' own average count,
+    so the same weight shrinks a sparse and a dense series alike relative to their information.
+    """
+    obs = ~np.isnan(y)
+    scale = np.maximum(np.where(obs, y, 0.0).sum(1) / np.maximum(obs.sum(1), 1), 1e-3)
+    pen = np.asarray(penalty, float)
+    return scale[:, None] * (pen if pen.ndim == 2 else pen[None, :])
 
 
 def fit_shapes(y_nodes: np.ndarray, design: Design, *, total_row: int = 0) -> ShapeFit:
     """Fit the regression on every aggregate node; calendar effects shrink toward the total's."""
     X = design.X[: design.n_hist]
     pen = _node_penalty(y_nodes, design)
-    tot = fit_poisson(y_nodes[[total_row]], X, penalty=pen[[total_row]])
+    y_tot = y_nodes[[total_row]]
+    tot = fit_poisson(y_tot, X, penalty=per_period(pen[[total_row]], y_tot)).beta
     prior = np.zeros_like(np.broadcast_to(tot, (len(y_nodes), tot.shape[1]))).copy()
     cal = design.cols("holiday", "window")
     prior[:, cal] = tot[0, cal]
-    beta = fit_poisson(y_nodes, X, penalty=pen, prior=prior)
+    beta = fit_poisson(y_nodes, X, penalty=per_period(pen, y_nodes), prior=prior).beta
     beta[total_row] = tot[0]
     return ShapeFit(beta=beta, design=design)
 
 
-def local_shape(y: np.ndarray, log_shape: np.ndarray, design: Design, *, tau: float = 0.15,
-                order: int = 3, iterations: int = 2) -> np.ndarray:
+def local_shape(y: np.ndarray, log_shape: np.ndarray, design: Design, *, tau: float = LOCAL_SEASON_SD,
+                order: int = LOCAL_SEASON_ORDER, iterations: int = LOCAL_SEASON_ITERATIONS) -> np.ndarray:
     """Blockwise :func:`_local_shape` (see there)."""
     if len(y) <= CHUNK:
         return _local_shape(y, log_shape, design, tau=tau, order=order, iterations=iterations)
@@ -94,8 +135,8 @@ def local_shape(y: np.ndarray, log_shape: np.ndarray, design: Design, *, tau: fl
     ])
 
 
-def _local_shape(y: np.ndarray, log_shape: np.ndarray, design: Design, *, tau: float = 0.15,
-                 order: int = 4, iterations: int = 6, cap_sd: float = 2.0, cap_passes: int = 2) -> np.ndarray:
+def _local_shape(y: np.ndarray, log_shape: np.ndarray, design: Design, *, tau: float, order: int,
+                 iterations: int, cap_sd: float = CAP_SD, cap_passes: int = 2) -> np.ndarray:
     """Each series' own seasonal deviation from its category's shape, shrunk toward zero where the
     series is sparse (ridge with an absolute prior sd ``tau`` per Fourier coefficient).
 
@@ -106,7 +147,7 @@ def _local_shape(y: np.ndarray, log_shape: np.ndarray, design: Design, *, tau: f
     Returns the corrected log shape over history + horizon.
     """
     T = design.n_hist
-    per = 52 if design.freq == "W" else 12
+    per = periods.periods_per_year(design.freq)
     half = per // 2
     obs = ~np.isnan(y[:, :T])
     yv = np.where(obs, y[:, :T], 0.0)
@@ -122,7 +163,7 @@ def _local_shape(y: np.ndarray, log_shape: np.ndarray, design: Design, *, tau: f
         cy = np.concatenate([np.zeros((len(y), 1)), np.cumsum(yc, 1)], 1)
         level_t = np.where(den > 0, (cy[:, hi] - cy[:, lo] + 0.1) / np.maximum(den, 1e-12), 0.0)
         mu = level_t * pv
-        yc = np.minimum(yv, mu + cap_sd * np.sqrt(mu + 0.25 * mu**2) + 1.0)
+        yc = np.minimum(yv, mu + cap_sd * np.sqrt(mu + CAP_DISPERSION * mu**2) + 1.0)
     cols = [c for c in range(len(design.names)) if design.names[c] in
             {f"{f}{k}" for k in range(1, order + 1) for f in ("sin", "cos")}]
     X = design.X[:, cols]
@@ -130,13 +171,13 @@ def _local_shape(y: np.ndarray, log_shape: np.ndarray, design: Design, *, tau: f
     yy = np.where(keep, yc, np.nan)
     off = np.log(np.maximum(level_t, 1e-12)) + log_shape[:, :T]
     gamma = fit_poisson(yy, X[:T], penalty=np.full(len(cols), 1.0 / tau**2), offset=off,
-                        absolute=True, iterations=iterations, tol=1e-4)
+                        max_iter=iterations, tol=1e-4).beta
     return log_shape + gamma @ X.T
 
 
 def volume_groups(rate: np.ndarray) -> np.ndarray:
     """Volume class of each series from its recent mean rate per period (0: sparse .. 3: dense)."""
-    return np.digitize(rate, [0.5, 2.0, 8.0])
+    return np.digitize(rate, list(VOLUME_BREAKS))
 
 
 def _ew_level(y: np.ndarray, shape: np.ndarray, end: int, start: np.ndarray, half_lives: np.ndarray) -> np.ndarray:
@@ -195,7 +236,7 @@ CHUNK = 20_000  # series per block: bounds the memory of the n x periods tempora
 
 
 def _series_stats(y: np.ndarray, shape: np.ndarray, T: int, season: int, val: int, hl: np.ndarray,
-                  breaks: bool, cap_sd: float | None = 2.0) -> dict[str, np.ndarray]:
+                  breaks: bool, cap_sd: float | None = CAP_SD) -> dict[str, np.ndarray]:
     """Per-series statistics of one block of series (independent of the other series).
 
     Levels are estimated from counts capped at ``cap_sd`` standard deviations (NB with dispersion
@@ -221,9 +262,9 @@ def _series_stats(y: np.ndarray, shape: np.ndarray, T: int, season: int, val: in
         start_T, ratio = first.copy(), np.ones(n)
     y_raw = y
     if cap_sd is not None:
-        l0 = _ew_level(y, shape, T, np.maximum(start_T, first), np.array([26.0]))[:, 0]
+        l0 = _ew_level(y, shape, T, np.maximum(start_T, first), np.array([CAP_HALF_LIFE]))[:, 0]
         mu0 = l0[:, None] * shape[:, : y.shape[1]]
-        y = np.where(np.isnan(y), y, np.minimum(y, mu0 + cap_sd * np.sqrt(mu0 + 0.25 * mu0**2) + 2.0))
+        y = np.where(np.isnan(y), y, np.minimum(y, mu0 + cap_sd * np.sqrt(mu0 + CAP_DISPERSION * mu0**2) + 2.0))
         del mu0
     # rolling-origin check at T - val and T - 2 val (a shift found now counts there if it was
     # already 6 periods old)
@@ -233,7 +274,7 @@ def _series_stats(y: np.ndarray, shape: np.ndarray, T: int, season: int, val: in
     for o in (T - val, T - 2 * val):
         if o < max(season // 2, 4):
             continue
-        st = np.where(start_T <= o - 6, start_T, first)
+        st = np.where(start_T <= o - BREAK_MIN_AGE, start_T, first)
         lv = _ew_level(y, shape, o, st, hl)  # n x k
         act = y_raw[:, o:o + val]
         mu = lv[:, :, None] * shape[:, None, o:o + val]
@@ -295,9 +336,9 @@ def fit_levels(
     for g in np.unique(groups):
         m = groups == g
         pool = max(num[m].sum(), 0.0) / max(den[m].sum(), 1e-9)
-        kappa = 2.0 * max(den[m].mean(), 1e-9)
+        kappa = SHRINK_WEIGHT * max(den[m].mean(), 1e-9)
         alpha[m] = (num[m] + kappa * pool) / (den[m] + kappa)
-    alpha = np.clip(alpha, 0.0, 10.0)
+    alpha = np.clip(alpha, 0.0, MAX_DISPERSION)
     if "hold_mu" in st:
         alpha = alpha * calibrate_dispersion(st["hold_mu"][idx, best], st["hold_y"], alpha, groups)
     start = st["start"]

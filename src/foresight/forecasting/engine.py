@@ -1,4 +1,5 @@
-"""``forecast`` and ``forecast_hierarchy``: the default global-local negative-binomial model, reconciled."""
+"""The default global-local negative-binomial model, reconciled: ``forecast_hierarchy``, ``level_shifts``
+and the default model behind :func:`foresight.forecasting.forecast`."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from foresight.errors import ConfigError, ModelError
+from foresight.forecasting._baselines import METHODS, baseline_means, holdout_alpha, holdout_sse, validation_periods
 from foresight.forecasting._calendar import default_windows
 from foresight.forecasting._core import (
     LevelFit,
@@ -23,21 +26,26 @@ from foresight.forecasting._core import (
 )
 from foresight.forecasting._design import Design, build_design
 from foresight.forecasting._dist import nb_quantiles, nb_variance
-from foresight.forecasting._frame import (
-    SeriesMatrix,
-    check_panel,
-    future_starts,
-    infer_freq,
-    quantile_columns,
-    to_matrix,
-)
+from foresight.forecasting._frame import quantile_columns
 from foresight.forecasting.reconcile import ALL, aggregation, reconcile_wls
+from foresight.matrix import SeriesMatrix, to_long, to_matrix
+from foresight.periods import future_starts, panel_freq, periods_per_year
+from foresight.schemas import check_panel
 
-__all__ = ["forecast", "forecast_hierarchy"]
+__all__ = ["ALL", "AUTO_CANDIDATES", "DEFAULT_MODEL", "EngineResult", "default_forecast", "forecast_hierarchy",
+           "level_shifts", "run_engine"]
 
 DEFAULT_MODEL = "nbglm"
 #: Baselines that ``model="auto"`` may pick for a volume group where they beat the default model.
 AUTO_CANDIDATES = ("snaive", "swa", "mean")
+# Tuning constants: source as in foresight.forecasting._core (set in the first engine, commit bcf12e9;
+# docs/benchmarks.md measures the model with these values).
+#: Half-lives (in periods) of the recent level that the holdouts choose from, per volume group: one
+#: month to one year (weekly), one to twelve months (monthly).
+HALF_LIVES = {"W": (4.0, 8.0, 13.0, 26.0, 52.0), "M": (1.0, 2.0, 3.0, 6.0, 12.0)}
+#: A baseline replaces the default model in a volume group only when its holdout score is this much
+#: lower (2%), so that noise between near-equal models does not flip the choice from week to week.
+AUTO_MARGIN = 0.98
 
 
 def _parent_map(tree: Any) -> dict[str, str] | None:
@@ -101,15 +109,11 @@ def _node_matrix(y: np.ndarray, A) -> np.ndarray:
 
 
 def run_engine(*args: Any, **kwargs: Any) -> EngineResult:
-    """Fit the default model on a panel (see :func:`forecast`), BLAS kept to one thread.
+    """Fit the default model on a panel (see :func:`foresight.forecasting.forecast`), BLAS kept to one thread.
 
     The work is many small matrix products and solves; spreading each over threads costs more in
     synchronisation than it gains (and far more on a busy machine).
     """
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - optional
-        return _run_engine(*args, **kwargs)
     with threadpool_limits(limits=1, user_api="blas"):
         return _run_engine(*args, **kwargs)
 
@@ -131,16 +135,16 @@ def _run_engine(
 ) -> EngineResult:
     if not isinstance(horizon, (int, np.integer)) or horizon < 1:
         raise ConfigError(f"horizon must be a whole number of periods >= 1, got {horizon!r}")
-    p = check_panel(panel)
-    f = infer_freq(p, freq)
+    p = check_panel(panel, allow_empty=False)
+    f = panel_freq(p, freq)
     country = country or p.attrs.get("country") or "CN"
     subdiv = subdiv or p.attrs.get("subdiv")
     windows = default_windows(country) if windows is None else tuple(windows)
     M = to_matrix(p, f)
     T = M.y.shape[1]
-    season = 52 if f == "W" else 12
-    val = min(horizon, 13) if f == "W" else min(horizon, 6)
-    hl = half_lives or ((4.0, 8.0, 13.0, 26.0, 52.0) if f == "W" else (1.0, 2.0, 3.0, 6.0, 12.0))
+    season = periods_per_year(f)
+    val = validation_periods(horizon, f)
+    hl = half_lives or HALF_LIVES[f]
     starts = M.starts.append(future_starts(M.starts[-1], horizon, f))
     design = build_design(starts, T, f, country=country, subdiv=subdiv, windows=windows)
     nodes, A = aggregation(M.keys, parent=_parent_map(tree))
@@ -188,8 +192,6 @@ def _run_engine(
 def _choose(y: np.ndarray, base: np.ndarray, lev: LevelFit, candidates: tuple[str, ...], *, season: int,
             val: int, freq: str) -> tuple[np.ndarray, np.ndarray]:
     """Per volume group, replace the default model by a baseline that beat it at the holdout origins."""
-    from foresight.forecasting.models.baselines import METHODS, baseline_means, holdout_alpha, holdout_sse
-
     unknown = [c for c in candidates if c not in METHODS]
     if unknown:
         raise ConfigError(f"unknown candidate model(s) {unknown}: choose from {sorted(METHODS)}")
@@ -208,7 +210,7 @@ def _choose(y: np.ndarray, base: np.ndarray, lev: LevelFit, candidates: tuple[st
         m = groups == g
         score = [float((recent[m] * np.sqrt(errs[k][m]) / scale[m]).sum()) for k in names]
         win = names[int(np.argmin(score))]
-        if win != DEFAULT_MODEL and score[names.index(win)] < 0.98 * score[0]:
+        if win != DEFAULT_MODEL and score[names.index(win)] < AUTO_MARGIN * score[0]:
             model[m] = win
             out[m] = baseline_means(y[m], base.shape[1], freq, win)
             lev.alpha[m] = holdout_alpha(y[m], METHODS[win], season, val)
@@ -233,27 +235,17 @@ def _notes(lev: LevelFit, y: np.ndarray, starts: pd.DatetimeIndex, season: int) 
 
 def _frame(keys: pd.DataFrame, fut: pd.DatetimeIndex, mean: np.ndarray, alpha: np.ndarray,
            quantiles: tuple[float, ...], model: np.ndarray | str, note: np.ndarray) -> pd.DataFrame:
-    n, H = mean.shape
-    names = quantile_columns(quantiles)
+    n = len(keys)
     qv = nb_quantiles(mean, alpha[:, None], quantiles)
-    out = pd.DataFrame({
-        "area": np.repeat(keys["area"].to_numpy(), H),
-        "category": np.repeat(keys["category"].to_numpy(), H),
-        "ds": np.tile(fut.to_numpy(), n),
-        "mean": mean.ravel(),
-    })
-    for j, nm in enumerate(names):
-        out[nm] = qv[..., j].ravel()
-    out["model"] = np.repeat(np.broadcast_to(np.asarray(model, dtype=object), (n,)), H)
-    out["note"] = np.repeat(note, H)
-    return out
+    return to_long(keys, fut, mean=mean, **{nm: qv[..., j] for j, nm in enumerate(quantile_columns(quantiles))},
+                   model=np.broadcast_to(np.asarray(model, dtype=object), (n,)), note=np.asarray(note, dtype=object))
 
 
-def forecast(
+def default_forecast(
     panel: pd.DataFrame,
     horizon: int = 13,
     *,
-    model: str = "auto",
+    auto: bool = True,
     quantiles: tuple[float, ...] = (0.1, 0.5, 0.9),
     freq: str | None = None,
     country: str | None = None,
@@ -262,82 +254,35 @@ def forecast(
     tree: Any = None,
     reconcile: bool = True,
     half_lives: tuple[float, ...] | None = None,
-    seed: int = 0,
 ) -> pd.DataFrame:
-    """Forecast every area x category series of a panel, coherent with the area and category totals.
-
-    The default model (``"auto"``/``"nbglm"``) is a global-local negative binomial: seasonal, holiday
-    and known-window shape fitted once per category on its dense aggregate, a current level per series
-    that restarts after a detected level shift, a dispersion per series shrunk toward its volume group,
-    and MinT-WLS reconciliation with the area, category and grand totals (and the parent areas of
-    ``tree``).
+    """The default model's forecast of every bottom series (``model="auto"`` or ``"nbglm"``).
 
     Parameters
     ----------
-    panel : DataFrame
-        ``area, category, ds, y`` (see :func:`foresight.panel.to_panel`), weekly or monthly.
-    horizon : int
-        Periods to forecast after the last period of the panel.
-    model : str
-        ``"auto"`` (default: the default model, or per volume group a baseline from
-        :data:`AUTO_CANDIDATES` when it beat the default model at two holdout origins; the ``model``
-        column says which), ``"nbglm"`` (the default model everywhere) or another name in
-        :data:`foresight.forecasting.models.MODELS` (run as is, without reconciliation).
-    quantiles : tuple of float
-        Quantile levels; one column ``pNN`` each.
-    freq : {"W", "M"}, optional
-        Period; defaults to ``panel.attrs["freq"]`` or what the dates show.
-    country, subdiv : str, optional
-        Holiday calendar (default ``panel.attrs["country"]`` or ``"CN"``; ``"US"``/``"NY"`` for NYC).
-    windows : tuple of str, optional
-        Known windows (``"wage"``: four weeks before the Spring Festival, ``"enrolment"``: March to
-        September); default both in China, none elsewhere.
-    tree : mapping, AreaTree or path, optional
-        child -> parent areas; parent areas join the reconciliation.
-    reconcile : bool
-        Reconcile with the aggregate forecasts (default) or return the bottom forecasts as fitted.
-    half_lives : tuple of float, optional
-        Half-lives (in periods) of the recent level that holdouts choose from; default 4 to 52 weeks
-        (1 to 12 months). A counterfactual over a whole season is better based on the past year's
-        level: pass ``(52.0,)``.
-    seed : int
-        Seed for models that sample (the default model is deterministic).
+    panel, horizon, quantiles, freq, country, subdiv, windows, tree, reconcile, half_lives
+        As in :func:`foresight.forecasting.forecast`.
+    auto : bool
+        Let a baseline of :data:`AUTO_CANDIDATES` replace the default model in a volume group where
+        it did better at the holdout origins (``model="auto"``).
 
     Returns
     -------
     DataFrame
-        ``area, category, ds, mean, pNN..., model, note``; ``mean`` float >= 0, quantiles integer.
-
-    Raises
-    ------
-    DataError
-        Missing columns, negative or missing counts, duplicate rows.
-    ConfigError
-        Bad horizon, quantiles, freq, model name or calendar.
+        ``area, category, ds, mean, pNN..., model, note``.
 
     Examples
     --------
     >>> ds = pd.date_range("2022-01-03", periods=104, freq="W-MON")
-    >>> panel = pd.DataFrame({"area": "A", "category": "wage", "ds": ds, "y": 3})
-    >>> fc = forecast(panel, 4, country="CN")
-    >>> fc.columns.tolist()
-    ['area', 'category', 'ds', 'mean', 'p10', 'p50', 'p90', 'model', 'note']
-    >>> bool((fc["p10"] <= fc["p90"]).all()), len(fc)
-    (True, 4)
+    >>> fc = default_forecast(pd.DataFrame({"area": "A", "category": "c", "ds": ds, "y": 3}), 2, auto=False,
+    ...                       country="CN")
+    >>> fc["model"].tolist(), fc["mean"].round(1).tolist()
+    (['nbglm', 'nbglm'], [3.0, 3.0])
     """
-    if model not in ("auto", DEFAULT_MODEL):
-        from foresight.forecasting.models import get_model
-
-        fn = get_model(model)
-        quantile_columns(quantiles)
-        p = check_panel(panel)
-        return fn(p, horizon=horizon, freq=infer_freq(p, freq), quantiles=tuple(quantiles), seed=seed)
     quantile_columns(quantiles)
     res = run_engine(panel, horizon, freq=freq, country=country, subdiv=subdiv, windows=windows,
-                     tree=tree, reconcile=reconcile, candidates=AUTO_CANDIDATES if model == "auto" else (),
+                     tree=tree, reconcile=reconcile, candidates=AUTO_CANDIDATES if auto else (),
                      half_lives=half_lives)
-    season = 52 if res.matrix.freq == "W" else 12
-    notes = _notes(res.lev_b, res.matrix.y, res.matrix.starts, season)
+    notes = _notes(res.lev_b, res.matrix.y, res.matrix.starts, res.matrix.periods_per_year)
     fut = res.starts[res.design.n_hist:]
     return _frame(res.matrix.keys, fut, res.mean_b, res.lev_b.alpha, tuple(quantiles), res.model_b, notes)
 
@@ -397,7 +342,7 @@ def forecast_hierarchy(
                           f"{DEFAULT_MODEL!r}, got {model!r}")
     res = run_engine(panel, horizon, freq=freq, country=country, subdiv=subdiv, windows=windows,
                      tree=tree, reconcile=reconcile, candidates=AUTO_CANDIDATES if model == "auto" else ())
-    season = 52 if res.matrix.freq == "W" else 12
+    season = res.matrix.periods_per_year
     fut = res.starts[res.design.n_hist:]
     qs = tuple(quantiles)
     bottom = _frame(res.matrix.keys, fut, res.mean_b, res.lev_b.alpha, qs, res.model_b,
@@ -413,9 +358,6 @@ def forecast_hierarchy(
     out = out.sort_values(["level", "area", "category", "ds"], key=lambda s: s.map(order) if s.name == "level" else s,
                           kind="stable").reset_index(drop=True)
     return out
-
-
-__all__ += ["ALL", "run_engine", "EngineResult"]
 
 
 def level_shifts(
@@ -470,5 +412,3 @@ def level_shifts(
                        kind="stable")
     return out.iloc[order].reset_index(drop=True)
 
-
-__all__ += ["level_shifts"]

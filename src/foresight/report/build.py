@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import importlib.metadata
 import platform
 import sys
@@ -16,6 +15,7 @@ from typing import Any, TypeVar
 import numpy as np
 import pandas as pd
 
+from foresight._io import sha256_file
 from foresight.errors import ConfigError, DataError
 from foresight.report import charts
 from foresight.report._backcheck import backcheck
@@ -118,14 +118,6 @@ class ReportResult:
         from foresight.report.render import render_html
 
         return render_html(self, standalone=False)
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _versions() -> dict[str, str]:
@@ -439,7 +431,7 @@ def build_report(config: ReportConfig, *, cases: pd.DataFrame | None = None,
                         ("categories", [config.categories]), ("config", [config.source])):
         for p in paths:
             if p is not None and Path(p).is_file():
-                inputs.append({"kind": kind, "path": str(p), "sha256": _sha256(Path(p)),
+                inputs.append({"kind": kind, "path": str(p), "sha256": sha256_file(p),
                                "bytes": Path(p).stat().st_size})
     run = {
         "as_of": as_of.date().isoformat(), "freq": freq, "horizon": config.horizon, "seed": config.seed,

@@ -40,8 +40,7 @@ import pandas as pd
 
 from foresight.errors import ConfigError
 
-__all__ = ["KEYS", "LEVELS", "ReportConfig", "default_as_of", "load_config", "load_report_config",
-           "report_config_from_dict"]
+__all__ = ["KEYS", "LEVELS", "ReportConfig", "default_as_of", "load_config", "report_config_from_dict"]
 
 #: Every key a report config may hold, with what it means (used in error messages and docs).
 KEYS: dict[str, str] = {
@@ -233,10 +232,6 @@ def load_config(
         raise ConfigError(f"report config {path} is not valid UTF-8 TOML: {exc}") from exc
     return report_config_from_dict(doc, base_dir=path.parent, today=today, check_files=check_files,
                                    source=path)
-
-
-#: The former name of :func:`load_config` (the same function).
-load_report_config = load_config
 
 
 def report_config_from_dict(

@@ -3,7 +3,6 @@ target, then rename it into place. An earlier week's folder is never touched."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -16,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from foresight._io import atomic_write
+from foresight._io import atomic_write, sha256_file
 from foresight.report.render import render_html, suppress_counts, suppress_text
 
 __all__ = ["OUTPUT_FILES", "flags_table", "suppress_forecasts", "write_outputs"]
@@ -226,7 +225,7 @@ def write_outputs(result: Any, out_dir: str | os.PathLike[str] | None = None) ->
         atomic_write(tmp / "forecasts.parquet", lambda p: fc.to_parquet(p, index=False))
         run = dict(result.run)
         run["timings_s"] = dict(run.get("timings_s", {}), write=round(time.perf_counter() - t0, 3))
-        run["outputs"] = {f: hashlib.sha256((tmp / f).read_bytes()).hexdigest()
+        run["outputs"] = {f: sha256_file(tmp / f)
                           for f in OUTPUT_FILES if f != "run.json"}
         text = json.dumps(run, ensure_ascii=False, indent=2, default=_json_default)
         atomic_write(tmp / "run.json", lambda p: p.write_text(text, encoding="utf-8"))

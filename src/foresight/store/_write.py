@@ -14,6 +14,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from foresight._io import sha256_file
 from foresight.errors import DataError
 from foresight.store._frames import CASE_COLUMNS, CONTENT_COLUMNS, canonical_cases, canonical_rejects
 
@@ -22,7 +23,6 @@ __all__ = ["IngestRecord", "SourceHash", "ingest_file", "ingest_result", "ingest
 #: Test hook: called inside the ingest transaction, just before COMMIT. Never set it in real use.
 _before_commit: Callable[[], None] | None = None
 
-_CHUNK = 1 << 20
 _NO_SOURCE = "<no source>"
 
 
@@ -115,14 +115,6 @@ class IngestRecord:
         return text
 
 
-def _sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while chunk := fh.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _sha256_rows(cases: pd.DataFrame, rejects: pd.DataFrame) -> str:
     digest = hashlib.sha256()
     for frame in (cases, rejects):
@@ -167,7 +159,7 @@ def _hash_sources(
     for name, path in named:
         if path is not None and Path(path).is_file():
             labels[name] = {name, str(path)}
-            hashes.append(SourceHash(name, _sha256_file(Path(path)), "file"))
+            hashes.append(SourceHash(name, sha256_file(path), "file"))
         else:
             labels[name] = {name}
             rows_c, rows_r = cases["source"].isin([name]), rejects["source"].isin([name])
@@ -184,7 +176,7 @@ def _hash_sources(
 
 def ingested_sha256(con: duckdb.DuckDBPyConnection, path: str | os.PathLike[str]) -> tuple[str, int | None, int]:
     """``(sha256, ingest_id, rows_read)`` of a file: the ingest that first took these bytes, or None."""
-    sha = _sha256_file(Path(path))
+    sha = sha256_file(path)
     rows = con.execute(
         "SELECT ingest_id, rows_read FROM ingest_sources WHERE sha256 = ? AND NOT skipped ORDER BY ingest_id LIMIT 1",
         [sha],

@@ -17,7 +17,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from foresight.warning._grid import period_of_year
+from foresight.periods import period_of_year
 from foresight.warning.waves import period_label
 
 __all__ = ["wave_basis", "wave_reason", "BASES"]

@@ -11,7 +11,8 @@ import numpy as np
 import pandas as pd
 
 from foresight.errors import ConfigError, DataError
-from foresight.warning._grid import check_panel, panel_freq
+from foresight.periods import panel_freq, period_offset, period_start, periods_per_year
+from foresight.schemas import check_panel
 from foresight.warning.flags import _Z80, expected_totals
 
 __all__ = ["evaluate_campaign", "CAMPAIGN_COLUMNS"]
@@ -95,14 +96,14 @@ def evaluate_campaign(
     >>> out[["actual", "expected", "prevented"]].to_dict("records")
     [{'actual': 100, 'expected': 200.0, 'prevented': 100.0}]
     """
-    check_panel(panel)
+    panel = check_panel(panel)
     if abs(interval - 0.8) > 1e-9:
         raise ConfigError("interval: only 0.8 (the forecast's p10..p90) is supported.")
     f = panel_freq(panel, freq)
     start, end = pd.Timestamp(start), pd.Timestamp(end)
     if end < start:
         raise ConfigError(f"end {end.date()} is before start {start.date()}.")
-    start = start - pd.Timedelta(days=start.dayofweek) if f == "W" else start.replace(day=1)
+    start = period_start(start, f)
     ds = pd.to_datetime(panel["ds"])
     series = panel[(panel["area"].astype(str) == str(area)) & (panel["category"].astype(str) == str(category))]
     if series.empty:
@@ -124,7 +125,7 @@ def evaluate_campaign(
         hist.attrs.update({**panel.attrs, "freq": f, "as_of": origin})
         # A campaign spans a season: base the counterfactual level on the past year, not on the last
         # few (often off-season) weeks that a short-horizon forecast would weigh most.
-        year_level = (52.0,) if f == "W" else (12.0,)
+        year_level = (float(periods_per_year(f)),)
         out = forecast(hist, periods, model=model, freq=f, country=country, subdiv=subdiv, seed=seed,
                        half_lives=year_level)
         return out[(out["area"].astype(str) == str(area)) & (out["category"].astype(str) == str(category))]
@@ -140,12 +141,11 @@ def evaluate_campaign(
     # placebo years: the same forecast made one and two years before, where no campaign ran, measures
     # how far such a forecast misses over a window this long (errors across weeks are correlated, which
     # the per-week spread ignores); their mean squared relative error widens the interval
-    year = pd.DateOffset(weeks=52) if f == "W" else pd.DateOffset(months=12)
+    year = periods_per_year(f) * period_offset(f)
     rel = []
     for k in range(1, placebo_years + 1):
         origin = start - k * year
-        past = series[(s_ds >= origin) & (s_ds < origin + (periods * pd.DateOffset(weeks=1) if f == "W"
-                                                             else pd.DateOffset(months=periods)))]
+        past = series[(s_ds >= origin) & (s_ds < origin + periods * period_offset(f))]
         if len(past) < periods or (s_ds < origin - year).sum() == 0:
             continue
         pf = counterfactual(origin)

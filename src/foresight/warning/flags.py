@@ -37,7 +37,8 @@ import pandas as pd
 from scipy import stats
 
 from foresight.errors import ConfigError, DataError
-from foresight.warning._grid import check_panel, panel_freq, period_of_year
+from foresight.periods import panel_freq, period_of_year, period_offset, periods_per_year, shift
+from foresight.schemas import check_panel
 from foresight.warning._reasons import wave_basis, wave_reason
 from foresight.warning.surges import surges as detect_surges
 from foresight.warning.waves import waves as find_waves
@@ -57,8 +58,7 @@ def _as_of(panel: pd.DataFrame, as_of, freq: str) -> pd.Timestamp:
         return pd.Timestamp(as_of)
     if panel.attrs.get("as_of") is not None:
         return pd.Timestamp(panel.attrs["as_of"])
-    last = pd.to_datetime(panel["ds"]).max()
-    return last + (pd.Timedelta(days=7) if freq == "W" else pd.offsets.MonthBegin(1))
+    return shift(pd.to_datetime(panel["ds"]).max(), 1, freq)
 
 
 def expected_totals(fc: pd.DataFrame) -> pd.DataFrame:
@@ -230,7 +230,7 @@ def flags(
     >>> f[["area", "kind", "start"]].to_string(index=False)
     'area kind      start\\n  T1 wave 2024-02-26'
     """
-    check_panel(panel)
+    panel = check_panel(panel)
     if language not in ("en", "zh"):
         raise ConfigError(f"language={language!r}: use 'en' or 'zh'.")
     unknown = set(kinds) - {"wave", "surge", "escalation"}
@@ -283,12 +283,11 @@ def flags(
 
 
 def _step(f: str) -> pd.DateOffset:
-    return pd.DateOffset(weeks=1) if f == "W" else pd.offsets.MonthBegin(1)
+    return period_offset(f)
 
 
 def _trailing_rate(hist: pd.DataFrame, as_of: pd.Timestamp, f: str) -> pd.DataFrame:
-    n = 52 if f == "W" else 12
-    start = as_of - (pd.DateOffset(weeks=n) if f == "W" else pd.DateOffset(months=n))
+    start = shift(as_of, -periods_per_year(f), f)
     recent = hist[pd.to_datetime(hist["ds"]) >= start]
     last = hist.sort_values("ds").groupby(["area", "category"], sort=False).tail(4 if f == "W" else 1)
     r = recent.groupby(["area", "category"], sort=False)["y"].mean().rename("normal").reset_index()
@@ -330,7 +329,7 @@ def _wave_flags(hist, as_of, horizon, *, f, forecasts, wave_ratio, wave_min, wav
         trig = (tot["expected"] >= wave_ratio * tot["baseline"]) & (tot["expected"] >= wave_min)
     else:
         # the horizon total is gamma-Poisson: Poisson counts around one uncertain level
-        n_year = tot["normal"].fillna(0).to_numpy() * (52 if f == "W" else 12)
+        n_year = tot["normal"].fillna(0).to_numpy() * periods_per_year(f)
         size, prob = _nb_total(tot["expected"], level_cv ** 2 + level_cases / (n_year + 1.0))
         need = np.ceil(np.maximum(wave_ratio * tot["baseline"], wave_min))
         # and the expected total itself must be above normal: a likely-enough wave, not mere noise
@@ -430,8 +429,8 @@ def _escalation_flags(cases, hist, as_of, *, f, weeks, weight, name, language) -
         return pd.DataFrame()
     frame = pd.DataFrame({"area": c["area"].astype(str).to_numpy(), "category": c["category"].astype(str).to_numpy(),
                           "rec": pd.to_datetime(c["received"]).to_numpy(), "esc": esc.to_numpy(dtype=float)})
-    step = pd.DateOffset(weeks=weeks) if f == "W" else pd.DateOffset(months=weeks)
-    year = pd.DateOffset(weeks=52) if f == "W" else pd.DateOffset(months=12)
+    step = weeks * period_offset(f)
+    year = periods_per_year(f) * period_offset(f)
     w0 = as_of - step
     first = frame["rec"].min()
 
@@ -467,7 +466,7 @@ def _escalation_flags(cases, hist, as_of, *, f, weeks, weight, name, language) -
     g["lower"] = np.maximum(g["expected"] - _Z80 * sd, 0)
     g["upper"] = g["expected"] + _Z80 * sd
     g["start"] = w0
-    g["end"] = as_of - (pd.Timedelta(days=7) if f == "W" else pd.offsets.MonthBegin(1))
+    g["end"] = shift(as_of, -1, f)
     g["score"] = weight * (g["expected"] - g["baseline"])
     g["kind"] = "escalation"
     g["reason"] = [

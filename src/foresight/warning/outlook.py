@@ -14,7 +14,9 @@ import pandas as pd
 from scipy import stats
 
 from foresight.errors import ConfigError, DataError
-from foresight.warning._grid import check_panel, panel_freq, period_of_year, to_grid
+from foresight.matrix import to_matrix
+from foresight.periods import panel_freq, period_of_year, period_range, periods_per_year, shift
+from foresight.schemas import check_panel
 from foresight.warning.waves import waves as find_waves
 
 __all__ = ["OUTLOOK_COLUMNS", "DEFAULT_PREP_WEEKS", "seasonal_outlook"]
@@ -30,16 +32,11 @@ OUTLOOK_COLUMNS = [
 ]
 
 
-def _future(as_of: pd.Timestamp, f: str, n: int) -> pd.DatetimeIndex:
-    return pd.date_range(as_of, periods=n, freq="7D" if f == "W" else "MS")
-
-
 def _as_of(panel: pd.DataFrame, as_of, f: str) -> pd.Timestamp:
     if as_of is None:
         as_of = panel.attrs.get("as_of")
     if as_of is None:
-        last = pd.to_datetime(panel["ds"]).max()
-        return last + (pd.Timedelta(weeks=1) if f == "W" else pd.offsets.MonthBegin(1))
+        return shift(pd.to_datetime(panel["ds"]).max(), 1, f)
     ts = pd.Timestamp(as_of).normalize()
     if f == "W" and ts.dayofweek != 0:
         raise ConfigError(f"as_of={ts.date()} is not a Monday; a weekly outlook starts on a period "
@@ -78,15 +75,15 @@ def _past_seasons(panel: pd.DataFrame, w: pd.DataFrame, as_of: pd.Timestamp, f: 
     """Per wave, from the history: the latest complete season (first period, cases), the mean share
     of a season in the year that ends with it, the CV of the season totals and the trailing year's
     cases (``NaN`` when under 90% of that year is observed)."""
-    grid = to_grid(panel, freq=f, before=as_of)
+    grid = to_matrix(panel, f, before=as_of, gaps="missing")
     P = grid.periods_per_year
     row = pd.MultiIndex.from_frame(grid.keys).get_indexer(
         pd.MultiIndex.from_frame(w[["area", "category"]].astype(str)))
-    pos = period_of_year(grid.dates, f)
-    T = len(grid.dates)
+    pos = period_of_year(grid.starts, f)
+    T = len(grid.starts)
     zero = np.zeros((len(grid.keys), 1))
-    cum = np.concatenate([zero, np.cumsum(np.nan_to_num(grid.values), axis=1)], axis=1)
-    seen = np.concatenate([zero, np.cumsum(np.isfinite(grid.values), axis=1)], axis=1)
+    cum = np.concatenate([zero, np.cumsum(np.nan_to_num(grid.y), axis=1)], axis=1)
+    seen = np.concatenate([zero, np.cumsum(np.isfinite(grid.y), axis=1)], axis=1)
     out = []
     for r, onset, n in zip(row, w["onset"].to_numpy(), w["periods"].to_numpy(dtype=int)):
         k = np.flatnonzero((pos == onset - 1) & (np.arange(T) + n <= T)) if r >= 0 else []
@@ -98,7 +95,7 @@ def _past_seasons(panel: pd.DataFrame, w: pd.DataFrame, as_of: pd.Timestamp, f: 
         share = [t / y for (_, y), t in zip(year, tot[-len(year):]) if y > 0] if year else []
         trailing = cum[r, T] - cum[r, T - P] if r >= 0 and T >= P and \
             seen[r, T] - seen[r, T - P] >= 0.9 * P else np.nan
-        out.append({"last_start": grid.dates[k[-1]] if k else pd.NaT,
+        out.append({"last_start": grid.starts[k[-1]] if k else pd.NaT,
                     "last_cases": tot[-1] if k else np.nan,
                     "cv": tot.std(ddof=1) / tot.mean() if len(tot) >= 2 and tot.mean() > 0 else 0.0,
                     "share": np.mean(share) if share else np.nan, "trailing": trailing})
@@ -185,7 +182,7 @@ def seasonal_outlook(
     >>> bool(out["lower"].iloc[0] <= out["expected"].iloc[0] <= out["upper"].iloc[0])
     True
     """
-    check_panel(panel)
+    panel = check_panel(panel)
     if weeks_ahead < 1 or not level_cv > 0 or default_prep_weeks < 0:
         raise ConfigError(f"weeks_ahead={weeks_ahead} must be >= 1, level_cv={level_cv} > 0 and "
                           f"default_prep_weeks={default_prep_weeks} >= 0.")
@@ -199,11 +196,11 @@ def seasonal_outlook(
         raise DataError("waves lacks columns of foresight.warning.waves (area, category, onset, peak, "
                         "end, periods, base, excess); pass its output or leave it out.")
     n_ahead = weeks_ahead if f == "W" else int(np.ceil(weeks_ahead * 12 / 52))
-    P = 52 if f == "W" else 12
+    P = periods_per_year(f)
     if len(w) == 0:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in OUTLOOK_COLUMNS})
     w = w.reset_index(drop=True)
-    dates = _future(as_of, f, n_ahead + 2 * P)
+    dates = period_range(as_of, shift(as_of, n_ahead + 2 * P - 1, f), f)
     pos = period_of_year(dates, f)
     k0 = _first_at(pos, w["onset"].to_numpy())
     keep = (k0 >= 0) & (k0 < n_ahead)

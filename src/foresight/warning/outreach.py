@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from foresight.errors import ConfigError, DataError
+from foresight.periods import period_range, period_start, shift
 
 __all__ = ["plan_outreach", "PLAN_COLUMNS"]
 
@@ -103,8 +104,8 @@ def plan_outreach(
         empty.attrs["unplanned"] = fl
         return empty
     t0 = pd.Timestamp(start)
-    t0 = t0 - pd.Timedelta(days=t0.dayofweek)
-    grid = pd.date_range(t0, periods=weeks, freq="W-MON")
+    t0 = period_start(t0, "W")  # visits are planned by week
+    grid = period_range(t0, shift(t0, weeks - 1, "W"), "W")
     slots = np.full((len(grid), len(names)), capacity_per_week)
 
     ws = pd.to_datetime(fl["start"])

@@ -10,8 +10,9 @@ import numpy as np
 import pandas as pd
 
 from foresight.errors import DataError
+from foresight.periods import panel_freq, period_of_year, periods_per_year
 from foresight.plots import area_label, area_names, cjk_ready, figure_axes
-from foresight.warning._grid import check_panel, panel_freq, period_of_year
+from foresight.schemas import check_panel
 from foresight.warning.waves import seasonal_profile, waves
 
 __all__ = ["plot_wave_calendar", "plot_seasons"]
@@ -63,7 +64,7 @@ def plot_wave_calendar(panel: pd.DataFrame, *, category: str, freq: str | None =
     >>> fig.axes[0].get_title()
     'Wave calendar: school'
     """
-    check_panel(panel)
+    panel = check_panel(panel)
     sub = panel[panel["category"].astype(str) == str(category)]
     if sub.empty:
         raise DataError(f"category {category!r} is not in the panel; pick one of "
@@ -144,7 +145,7 @@ def plot_seasons(panel: pd.DataFrame, *, area: str, category: str, freq: str | N
     >>> len(fig.axes[0].get_lines())  # four years and the typical year
     5
     """
-    check_panel(panel)
+    panel = check_panel(panel)
     sub = panel[(panel["area"].astype(str) == str(area)) & (panel["category"].astype(str) == str(category))]
     if as_of is not None:
         sub = sub[pd.to_datetime(sub["ds"]) < pd.Timestamp(as_of)]
@@ -165,7 +166,7 @@ def plot_seasons(panel: pd.DataFrame, *, area: str, category: str, freq: str | N
     ax.plot(prof["period"], prof["ratio"] * level, color="black", linewidth=2.2,
             label="typical year (latest level)")
     for w in waves(sub, freq=f, **wave_options).itertuples():
-        P = 12 if f == "M" else 52
+        P = periods_per_year(f)
         spans = [(w.onset, w.end)] if w.onset <= w.end else [(w.onset, P), (1, w.end)]
         for a, b in spans:
             ax.axvspan(a - 0.5, b + 0.5, color="orange", alpha=0.15, linewidth=0)

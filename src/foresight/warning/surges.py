@@ -30,7 +30,7 @@ per-test level by the Benjamini-Hochberg procedure over every (series, week) tes
 expected share of false alarms among the alarms at ``q``.
 
 Everything is batched: one design matrix serves every series and week, and the GLM is fitted for all
-of them at once (see :mod:`foresight.warning._glm`).
+of them at once (see :mod:`foresight._glm`).
 
 References
 ----------
@@ -46,9 +46,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from foresight._glm import PoissonFit, fit_poisson
 from foresight.errors import ConfigError
-from foresight.warning._glm import anscombe_residuals, fit_poisson
-from foresight.warning._grid import check_panel, panel_freq, to_grid
+from foresight.matrix import to_matrix
+from foresight.periods import panel_freq, periods_per_year
+from foresight.schemas import check_panel
 
 __all__ = ["surges", "SURGE_COLUMNS"]
 
@@ -57,7 +59,10 @@ SURGE_COLUMNS = [
     "trend", "dispersion", "baseline_periods",
 ]
 
-_CHUNK = 2048
+_CHUNK = 2048  # rows fitted per batch: bounds the memory of the (rows x baseline periods) arrays
+#: Ridge on the non-intercept coefficients per observation: factor levels a short baseline never saw
+#: get coefficient 0 instead of a singular system (small enough not to move any other estimate).
+RIDGE = 1e-6
 
 
 def _design(*, years: int, window: int, guard: int, periods: int, n_levels: int) -> tuple[np.ndarray, np.ndarray]:
@@ -171,9 +176,9 @@ def surges(
     >>> out[["ds", "y", "alarm"]].to_string(index=False)
     '        ds  y  alarm\\n2023-09-25 40   True'
     """
-    check_panel(panel)
+    panel = check_panel(panel)
     f = panel_freq(panel, freq)
-    periods = 12 if f == "M" else 52
+    periods = periods_per_year(f)
     window = (1 if f == "M" else 3) if window is None else int(window)
     guard = (6 if f == "M" else 26) if guard is None else int(guard)
     min_baseline = periods if min_baseline is None else int(min_baseline)
@@ -188,8 +193,8 @@ def surges(
     if 2 * window + 1 >= periods:
         raise ConfigError(f"window={window} is too wide for {periods} periods a year.")
     as_of = pd.Timestamp(as_of)
-    grid = to_grid(panel, freq=f, before=as_of)
-    V = grid.values
+    grid = to_matrix(panel, f, before=as_of, gaps="missing")
+    V = grid.y
     S, T = V.shape
     d, X = _design(years=years, window=window, guard=guard, periods=periods, n_levels=n_periods)
     targets = np.arange(max(T - weeks, 0), T)
@@ -251,7 +256,7 @@ def surges(
     out = pd.DataFrame({
         "area": grid.keys["area"].to_numpy()[ss],
         "category": grid.keys["category"].to_numpy()[ss],
-        "ds": grid.dates[tt],
+        "ds": grid.starts[tt],
         "y": y_now,
         "expected": expected,
         "threshold": threshold,
@@ -287,12 +292,12 @@ def _fit_rows(Ybase: np.ndarray, X: np.ndarray, *, reweight: bool, weights_thres
     Y = np.nan_to_num(Ybase, nan=0.0)
     nobs = W.sum(axis=1)
     Xf = X if trend else np.delete(X, 1, axis=1)
-    fit = fit_poisson(Xf, Y, W)
+    fit = _fit(Xf, Y, W)
     if reweight:
-        s = anscombe_residuals(Y, fit)
+        s = _anscombe_residuals(Y, fit)
         w = np.where(s > weights_threshold, 1.0 / np.maximum(s, 1e-12) ** 2, 1.0) * W
         W = w * (nobs / np.maximum(w.sum(axis=1), 1e-12))[:, None]
-        fit = fit_poisson(Xf, Y, W, start=fit.beta)
+        fit = _fit(Xf, Y, W, start=fit.beta)
     if not trend:
         return (np.exp(fit.beta[:, 0]), fit.phi, np.zeros(len(Y), dtype=bool),
                 fit.phi * fit.cov_unscaled[:, 0, 0])
@@ -301,11 +306,27 @@ def _fit_rows(Ybase: np.ndarray, X: np.ndarray, *, reweight: bool, weights_thres
     with_trend = np.exp(fit.beta[:, 0])
     ymax = np.max(np.where(W > 0, Y, -np.inf), axis=1)
     keep = (pval < 0.05) & (with_trend <= ymax)
-    fit0 = fit_poisson(np.delete(X, 1, axis=1), Y, W, start=np.delete(fit.beta, 1, axis=1))
+    fit0 = _fit(np.delete(X, 1, axis=1), Y, W, start=np.delete(fit.beta, 1, axis=1))
     expected = np.where(keep, with_trend, np.exp(fit0.beta[:, 0]))
     phi = np.where(keep, fit.phi, fit0.phi)
     var_eta = np.where(keep, fit.phi * fit.cov_unscaled[:, 0, 0], fit0.phi * fit0.cov_unscaled[:, 0, 0])
     return expected, phi, keep, var_eta
+
+
+def _fit(X: np.ndarray, Y: np.ndarray, W: np.ndarray, *, start: np.ndarray | None = None) -> PoissonFit:
+    """Quasi-Poisson fit of every row, with a tiny ridge (RIDGE x observations) on all but the
+    intercept, so that factor levels a short series never observed get coefficient 0."""
+    pen = np.full(X.shape[1], RIDGE)
+    pen[0] = 0.0
+    return fit_poisson(Y, X, weights=W, penalty=np.maximum(W.sum(axis=1), 1.0)[:, None] * pen, start=start,
+                       max_iter=30, tol=1e-6, diagnostics=True)
+
+
+def _anscombe_residuals(Y: np.ndarray, fit: PoissonFit) -> np.ndarray:
+    """Standardised Anscombe residuals of a quasi-Poisson fit (Farrington et al. 1996, eq. 3)."""
+    mu = fit.mu
+    denom = mu ** (1.0 / 6.0) * np.sqrt(fit.phi[:, None] * np.clip(1.0 - fit.hat, 1e-6, None))
+    return 1.5 * (np.cbrt(Y) ** 2 - np.cbrt(mu) ** 2) / denom
 
 
 def _nb_threshold(mu: np.ndarray, phi: np.ndarray, y: np.ndarray, alpha: float) -> tuple[np.ndarray, np.ndarray]:

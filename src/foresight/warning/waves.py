@@ -34,7 +34,9 @@ import pandas as pd
 from scipy import stats
 
 from foresight.errors import ConfigError
-from foresight.warning._grid import Grid, check_panel, panel_freq, period_of_year, to_grid
+from foresight.matrix import SeriesMatrix, to_matrix
+from foresight.periods import normalize_freq, panel_freq, period_of_year
+from foresight.schemas import check_panel
 
 __all__ = ["waves", "seasonal_profile", "WAVE_COLUMNS", "period_label"]
 
@@ -48,7 +50,7 @@ _MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 
 @dataclass(frozen=True)
 class _Seasons:
-    grid: Grid
+    grid: SeriesMatrix
     years: np.ndarray  # (Y,) calendar years
     A: np.ndarray  # (S, Y, P) counts per period of the year (NaN = not observed)
     level: np.ndarray  # (S, Y) mean count per period in that year
@@ -72,21 +74,21 @@ def _smooth(profile: np.ndarray, width: int) -> np.ndarray:
 
 def _seasons(panel: pd.DataFrame, *, freq: str | None, as_of, smooth: int | None,
              min_coverage: float) -> _Seasons:
-    check_panel(panel)
+    panel = check_panel(panel)
     f = panel_freq(panel, freq)
     before = pd.Timestamp(as_of) if as_of is not None else None
-    grid = to_grid(panel, freq=f, before=before)
+    grid = to_matrix(panel, f, before=before, gaps="missing")
     P = grid.periods_per_year
     S = len(grid.keys)
-    yr = grid.dates.year.to_numpy()
+    yr = grid.starts.year.to_numpy()
     years = np.unique(yr)
     yi = np.searchsorted(years, yr)
-    pos = period_of_year(grid.dates, f)
+    pos = period_of_year(grid.starts, f)
     Y = len(years)
     tot = np.zeros((S, Y * P))
     cnt = np.zeros((S, Y * P))
-    obs = np.isfinite(grid.values)
-    np.add.at(tot.T, yi * P + pos, np.nan_to_num(grid.values).T)
+    obs = np.isfinite(grid.y)
+    np.add.at(tot.T, yi * P + pos, np.nan_to_num(grid.y).T)
     np.add.at(cnt.T, yi * P + pos, obs.T.astype(float))
     A = np.where(cnt > 0, tot / np.maximum(cnt, 1), np.nan).reshape(S, Y, P)
     cover = np.isfinite(A).sum(axis=2)
@@ -442,7 +444,7 @@ def period_label(period: int, freq: str = "W", *, language: str = "en") -> str:
     >>> period_label(7, "M")
     'Jul'
     """
-    if str(freq).upper().startswith("M"):
+    if normalize_freq(freq) == "M":
         return f"{int(period)}月" if language == "zh" else _MONTHS[int(period) - 1]
     day = pd.Timestamp(2021, 1, 1) + pd.Timedelta(days=7 * (int(period) - 1) + 3)
     third = min((day.day - 1) // 10, 2)

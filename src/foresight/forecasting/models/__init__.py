@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from foresight.errors import ConfigError
+from foresight.forecasting.engine import default_forecast
 from foresight.forecasting.models.baselines import predict_mean, predict_snaive, predict_swa
 
 __all__ = ["MODELS", "get_model", "predict_nbglm", "predict_auto"]
@@ -50,17 +51,13 @@ def predict_nbglm(panel: pd.DataFrame, *, horizon: int, freq: str | None = None,
     >>> predict_nbglm(panel, horizon=2, country="CN")["model"].unique().tolist()
     ['nbglm']
     """
-    from foresight.forecasting.engine import forecast
-
-    return forecast(panel, horizon, model="nbglm", quantiles=quantiles, freq=freq, seed=seed, **kwargs)
+    return default_forecast(panel, horizon, auto=False, quantiles=quantiles, freq=freq, **kwargs)
 
 
 def predict_auto(panel: pd.DataFrame, *, horizon: int, freq: str | None = None,
                  quantiles: tuple[float, ...] = (0.1, 0.5, 0.9), seed: int = 0, **kwargs: Any) -> pd.DataFrame:
     """``model="auto"`` of :func:`foresight.forecasting.forecast` with the model signature."""
-    from foresight.forecasting.engine import forecast
-
-    return forecast(panel, horizon, model="auto", quantiles=quantiles, freq=freq, seed=seed, **kwargs)
+    return default_forecast(panel, horizon, auto=True, quantiles=quantiles, freq=freq, **kwargs)
 
 
 MODELS: dict[str, ModelFn] = {

@@ -28,19 +28,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from foresight.errors import ConfigError, ModelError
+from foresight.errors import ModelError
 from foresight.forecasting._frame import qcol as _qcol
+from foresight.periods import future_starts, normalize_freq, shift
 
 __all__ = ["predict_prophet", "prophet_holidays"]
-
-
-def _offset(freq: str) -> pd.DateOffset:
-    f = freq.upper()
-    if f.startswith("W"):
-        return pd.offsets.Week(weekday=0)
-    if f in ("M", "MS", "ME"):
-        return pd.offsets.MonthBegin()
-    raise ConfigError(f"frequency {freq!r} is not supported; use 'W' or 'M'")
 
 
 def prophet_holidays(
@@ -195,14 +187,12 @@ def predict_prophet(
     >>> f[["p10", "p50", "p90"]].ge(0).all().all(), f["model"].iloc[0], len(f)
     (np.True_, 'prophet', 3)
     """
-    off = _offset(freq)
+    fkey = normalize_freq(freq)
     p = panel[["area", "category", "ds", "y"]].copy()
     p["ds"] = pd.to_datetime(p["ds"])
     p = p.sort_values(["area", "category", "ds"])
-    last = p["ds"].max()
-    future = pd.DatetimeIndex([last + (k + 1) * off for k in range(horizon)])
-    fkey = "W" if freq.upper().startswith("W") else "M"
-    holidays = prophet_holidays(p["ds"].min(), future[-1] + off, freq=fkey, country=country,
+    future = future_starts(p["ds"].max(), horizon, fkey)
+    holidays = prophet_holidays(p["ds"].min(), shift(future[-1], 1, fkey), freq=fkey, country=country,
                                 subdiv=subdiv)
     groups = list(p.groupby(["area", "category"], sort=True))
     jobs = [

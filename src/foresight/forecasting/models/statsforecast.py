@@ -25,21 +25,18 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from foresight.errors import ConfigError, ModelError
+from foresight.errors import ModelError
 from foresight.forecasting._frame import qcol as _qcol
+from foresight.periods import normalize_freq, periods_per_year
 
 __all__ = ["predict_autoets", "predict_croston", "predict_tsb"]
 
-_SF_FREQ = {"W": "W-MON", "M": "MS"}
+_SF_FREQ = {"W": "W-MON", "M": "MS"}  # statsforecast's (pandas) names of the two period lengths
 _DISPERSION_WINDOW = 104
 
 
 def _sf_freq(freq: str) -> str:
-    f = freq.upper()
-    key = "W" if f.startswith("W") else ("M" if f in ("M", "MS", "ME") else None)
-    if key is None:
-        raise ConfigError(f"frequency {freq!r} is not supported; use 'W' or 'M'")
-    return _SF_FREQ[key]
+    return _SF_FREQ[normalize_freq(freq)]
 
 
 def _to_sf(panel: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -264,7 +261,7 @@ def predict_autoets(
     """
     StatsForecast, sfm = _import_sf()
     if season_length is None:
-        season_length = 52 if _sf_freq(freq) == "W-MON" else 12
+        season_length = periods_per_year(freq)
     df, keys = _to_sf(panel)
     sf = StatsForecast(models=[sfm.AutoETS(season_length=season_length)], freq=_sf_freq(freq),
                        n_jobs=n_jobs)

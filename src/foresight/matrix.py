@@ -1,0 +1,190 @@
+"""The series matrix: a checked panel as a dense ``series x periods`` array, and back.
+
+Forecasting and early warning both work on one row per (area, category) series over a common,
+regular period grid; this is the one conversion between that array and the long panel
+``area, category, ds, y``. Rows are the series sorted by area then category; columns are period
+starts (:mod:`foresight.periods`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from foresight import periods
+from foresight.errors import DataError
+
+__all__ = ["SeriesMatrix", "to_matrix", "to_long"]
+
+
+@dataclass(frozen=True)
+class SeriesMatrix:
+    """Counts of many series on one period grid.
+
+    Attributes
+    ----------
+    keys : DataFrame
+        ``area, category`` (str), one row per series, in the row order of ``y``.
+    starts : DatetimeIndex
+        Period start of each column.
+    y : ndarray
+        float64 counts, ``len(keys) x len(starts)``; NaN where the series is not observed (see
+        :func:`to_matrix`).
+    freq : str
+        ``"W"`` or ``"M"``.
+
+    Examples
+    --------
+    >>> p = pd.DataFrame({"area": "A", "category": "x", "ds": pd.to_datetime(["2024-01-08", "2024-01-22"]),
+    ...                   "y": [2, 5]})
+    >>> m = to_matrix(p, "W")
+    >>> m.y.tolist(), m.periods_per_year, m.first.tolist()
+    ([[2.0, 0.0, 5.0]], 52, [0])
+    """
+
+    keys: pd.DataFrame
+    starts: pd.DatetimeIndex
+    y: np.ndarray
+    freq: str
+
+    @property
+    def active(self) -> np.ndarray:
+        """Where each series is observed (not NaN)."""
+        return ~np.isnan(self.y)
+
+    @property
+    def first(self) -> np.ndarray:
+        """Column of each series' first observed period."""
+        return np.argmax(self.active, axis=1)
+
+    @property
+    def periods_per_year(self) -> int:
+        """52 or 12."""
+        return periods.periods_per_year(self.freq)
+
+
+def _codes(col: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Integer codes and sorted labels of a key column (a categorical's codes are reused as is)."""
+    if isinstance(col.dtype, pd.CategoricalDtype) and col.cat.ordered is False:
+        cats = col.cat.categories
+        order = np.argsort(cats.astype(str), kind="stable")
+        remap = np.empty(len(cats), dtype=np.int64)
+        remap[order] = np.arange(len(cats))
+        return remap[col.cat.codes.to_numpy()], cats[order]
+    codes, uniques = pd.factorize(col, sort=True)
+    return codes, pd.Index(uniques)
+
+
+def to_matrix(panel: pd.DataFrame, freq: str, *, before: Any = None,
+              gaps: Literal["zero", "missing"] = "zero") -> SeriesMatrix:
+    """Pivot a checked panel (:func:`foresight.schemas.check_panel`) to a :class:`SeriesMatrix`.
+
+    Parameters
+    ----------
+    panel : DataFrame
+        ``area, category, ds, y`` with unique (area, category, ds) rows.
+    freq : {"W", "M"}
+        Period length; ``ds`` must be period starts (Mondays or firsts of the month).
+    before : date-like, optional
+        Drop rows with ``ds >= before`` first.
+    gaps : {"zero", "missing"}
+        ``"zero"`` (forecasting): a series is active from its first row on, periods without a row
+        count 0 (a series that stops early reads as zeros since), and with ``attrs["as_of"]`` the
+        grid runs to the last complete period before it. ``"missing"`` (early warning): only the
+        panel's rows are observed, every other cell is NaN; the grid ends at the last row.
+
+    Returns
+    -------
+    SeriesMatrix
+
+    Raises
+    ------
+    DataError
+        No rows (before ``before``), or dates that are not period starts of ``freq``.
+
+    Examples
+    --------
+    >>> p = pd.DataFrame({"area": ["A", "A", "B"], "category": "x",
+    ...                   "ds": pd.to_datetime(["2024-01-01", "2024-01-15", "2024-01-08"]), "y": [1, 3, 2]})
+    >>> to_matrix(p, "W").y.tolist()
+    [[1.0, 0.0, 3.0], [nan, 2.0, 0.0]]
+    >>> to_matrix(p, "W", gaps="missing").y.tolist()
+    [[1.0, nan, 3.0], [nan, 2.0, nan]]
+    """
+    f = periods.normalize_freq(freq)
+    if before is not None:
+        keep = (pd.DatetimeIndex(panel["ds"]) < pd.Timestamp(before))
+        if not keep.all():
+            panel = panel[keep]
+    if panel.empty:
+        raise DataError("the panel has no periods before as_of; pass a panel with history before as_of."
+                        if before is not None else "the panel has no rows: there is nothing to work on")
+    ds = pd.DatetimeIndex(panel["ds"])
+    periods.check_period_starts(ds, f)
+    t0, t1 = ds.min().normalize(), ds.max().normalize()
+    if gaps == "zero" and panel.attrs.get("as_of") is not None:
+        t1 = max(t1, periods.last_complete(panel.attrs["as_of"], f))  # periods up to as_of without cases
+    starts = periods.period_range(t0, t1, f)
+    tix = periods.period_index(ds, t0, f)
+    ac, au = _codes(panel["area"])
+    cc, cu = _codes(panel["category"])
+    au = pd.Index(au).astype(str)
+    cu = pd.Index(cu).astype(str)
+    combo = ac.astype(np.int64) * len(cu) + cc
+    if len(au) * len(cu) <= 50_000_000:  # O(rows) instead of sorting
+        present = np.zeros(len(au) * len(cu), dtype=bool)
+        present[combo] = True
+        ukeys = np.flatnonzero(present)
+        rank = np.cumsum(present) - 1
+        sid = rank[combo]
+    else:
+        ukeys, sid = np.unique(combo, return_inverse=True)
+        sid = sid.ravel()
+    n, T = len(ukeys), len(starts)
+    y = np.zeros((n, T)) if gaps == "zero" else np.full((n, T), np.nan)
+    y[sid, tix] = panel["y"].to_numpy(dtype="float64")
+    if gaps == "zero":
+        first = np.full(n, T, dtype=np.int64)
+        np.minimum.at(first, sid, tix)
+        y[np.arange(T)[None, :] < first[:, None]] = np.nan
+    keys = pd.DataFrame({"area": au[ukeys // len(cu)], "category": cu[ukeys % len(cu)]})
+    return SeriesMatrix(keys=keys, starts=starts, y=y, freq=f)
+
+
+def to_long(keys: pd.DataFrame, starts: pd.DatetimeIndex, **columns: np.ndarray) -> pd.DataFrame:
+    """The long frame ``area, category, ds, <columns>`` of arrays shaped ``len(keys) x len(starts)``.
+
+    Parameters
+    ----------
+    keys : DataFrame
+        ``area, category`` of the rows.
+    starts : DatetimeIndex
+        Period starts of the columns.
+    **columns : ndarray
+        Arrays of shape ``(len(keys), len(starts))``, or ``(len(keys),)`` for one value per series.
+
+    Returns
+    -------
+    DataFrame
+        One row per series and period, series-major (all periods of the first series first).
+
+    Examples
+    --------
+    >>> keys = pd.DataFrame({"area": ["A", "B"], "category": "x"})
+    >>> to_long(keys, pd.to_datetime(["2024-01-01", "2024-01-08"]), mean=np.array([[1., 2.], [3., 4.]]),
+    ...         model=np.array(["a", "b"]))["model"].tolist()
+    ['a', 'a', 'b', 'b']
+    """
+    n, H = len(keys), len(starts)
+    out = pd.DataFrame({
+        "area": np.repeat(keys["area"].to_numpy(), H),
+        "category": np.repeat(keys["category"].to_numpy(), H),
+        "ds": np.tile(pd.DatetimeIndex(starts).to_numpy(), n),
+    })
+    for name, values in columns.items():
+        v = np.asarray(values)
+        out[name] = np.repeat(v, H) if v.ndim == 1 else v.reshape(n * H)
+    return out
