@@ -21,9 +21,9 @@ PACKAGE = "foresight"
 #: Layers, lowest first: a module may import its own layer and the layers below, never one above.
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("errors",),
-    ("periods", "schemas", "_io", "_glm"),
-    ("areas", "calendar", "categories", "store", "matrix"),
-    ("ingest", "panel"),
+    ("periods", "schemas", "_io", "_glm", "fonts"),
+    ("areas", "calendar", "categories", "store", "matrix", "plots"),
+    ("ingest", "panel", "interop"),
     ("forecasting",),
     ("warning", "evaluation"),
     ("synth",),  # the sample generator may import anything below the report

@@ -94,7 +94,7 @@ def cjk_ready(*labels: str) -> None:
     >>> cjk_ready("plain ASCII")  # nothing to do
     """
     if any(not str(s).isascii() for s in labels):
-        from foresight.report.fonts import use_cjk_font
+        from foresight.fonts import use_cjk_font
 
         use_cjk_font(warn=False)
 
