@@ -38,7 +38,7 @@ from foresight._io import atomic_write
 from foresight.panel import to_panel
 from foresight.synth import DEFAULT_SEED, generate_district
 from foresight.warning import flags, surges, waves
-from foresight.warning._grid import period_of_year
+from foresight.periods import period_of_year
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "warning_synth.json"
@@ -163,8 +163,12 @@ def surge_scores(district, *, scan_from: pd.Timestamp, as_of: pd.Timestamp, alph
 
 
 def flag_scores(district, *, first: pd.Timestamp, last: pd.Timestamp, lead: int = 4,
-                horizon: int = 13) -> tuple[pd.DataFrame, dict]:
-    """Wave flags issued every week from ``first`` to ``last`` (town and district level)."""
+                horizon: int = 13, learned_prob: float | None = None) -> tuple[pd.DataFrame, dict]:
+    """Wave flags issued every week from ``first`` to ``last`` (town and district level).
+
+    ``learned_prob``: flag with the learned wave probability (``foresight.warning.learned``, one model
+    per level fitted on the history before ``first``) at this threshold instead of the default rule.
+    """
     origins = pd.date_range(first, last, freq="W-MON")
     truth = district.waves.copy()
     for c in ("onset", "peak", "end"):
@@ -173,10 +177,17 @@ def flag_scores(district, *, first: pd.Timestamp, last: pd.Timestamp, lead: int 
     t0 = time.perf_counter()
     for level in ("town", "district"):
         full = to_panel(district.cases, freq="W", level=level, areas=district.areas, as_of=last)
+        model = None
+        if learned_prob is not None:
+            from foresight.warning.learned import fit_wave_model, wave_probability
+
+            model = fit_wave_model(full, until=first, horizon=horizon, max_iter=100, expected=False)
         for o in origins:
             p = full[full["ds"] < o]
             p.attrs.update(freq="W", as_of=o)
-            fl = flags(p, o, horizon, kinds=("wave",), categories=district.categories, max_flags=None)
+            extra = {} if model is None else dict(
+                wave_p=wave_probability(p, o, horizon=horizon, model=model), wave_prob=learned_prob)
+            fl = flags(p, o, horizon, kinds=("wave",), categories=district.categories, max_flags=None, **extra)
             fl["as_of"] = o
             issued.append(fl)
     seconds = time.perf_counter() - t0

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from foresight.errors import ConfigError, DataError
-from foresight.warning import expected_totals, flags
+from foresight.warning import FLAG_COLUMNS, expected_totals, flags
 
 DS = pd.date_range("2019-01-07", "2024-12-30", freq="W-MON")
 WOY = np.minimum(np.asarray(DS.dayofyear) - 1, 363) // 7 + 1
@@ -74,13 +74,13 @@ def test_flags_are_ranked_and_carry_reasons_theme_and_department(panel):
     assert (out["theme"] == "道路安全宣讲").all() and (out["department"] == "交通运输局").all()
     t1 = out.iloc[0]
     assert t1.expected == pytest.approx(260) and t1.baseline == pytest.approx(6 * 13, rel=0.25)
-    assert t1.lower < t1.expected < t1.upper
+    assert t1.expected_lo < t1.expected < t1.expected_hi
     # no season and no level shift behind this rise: the reason must not call it a seasonal wave
     assert t1.reason.startswith("Roads rise expected from week 1") and "seasonal wave" not in t1.reason
     assert "no recurring season or level shift found" in t1.reason
-    assert "260 cases in the next 13 weeks" in t1.reason
+    assert "260 cases from 2025-01-06 to 2025-03-31" in t1.reason
     zh = flags(hist, as_of, forecasts=fc, categories=TAXONOMY, kinds=("wave",), seasonal=False, language="zh")
-    assert zh.iloc[0].reason.startswith("预计第1周（1月上旬）起道路偏高") and "季节性波峰" not in zh.iloc[0].reason
+    assert zh.iloc[0].reason.startswith("预计第1周（1月上旬）起道路上升") and "季节性波峰" not in zh.iloc[0].reason
 
 
 def test_wave_thresholds_are_configurable(panel):
@@ -108,7 +108,7 @@ def test_wave_probability_counts_the_level_uncertainty_of_the_total(panel):
     assert got[["area", "category"]].values.tolist() == [["T1", "roads"]]
     # the interval is the negative binomial total's: wider than Poisson's sqrt(m) on each side
     r = got.iloc[0]
-    assert r.upper - r.lower > 2 * 1.2816 * np.sqrt(r.expected) * 1.5
+    assert r.expected_hi - r.expected_lo > 2 * 1.2816 * np.sqrt(r.expected) * 1.5
     # a nearly certain level leaves only Poisson noise: the wave is then unlikely
     sure = dict(level_cv=0.01, level_cases=0.0)
     assert flags(hist, as_of, **sure, **kw).empty
@@ -119,7 +119,7 @@ def test_wave_probability_counts_the_level_uncertainty_of_the_total(panel):
     fc_small = fc.assign(mean=fc["mean"] / 10)
     s = flags(small, as_of, wave_min=0, wave_prob=0.01, **{**kw, "forecasts": fc_small})
     s = s[(s.area == "T1") & (s.category == "roads")].iloc[0]
-    assert (s.upper - s.lower) / s.expected > (r.upper - r.lower) / r.expected
+    assert (s.expected_hi - s.expected_lo) / s.expected > (r.expected_hi - r.expected_lo) / r.expected
     with pytest.raises(ConfigError):
         flags(hist, as_of, level_cv=0, **kw)
 
@@ -163,7 +163,7 @@ def test_surge_flags_come_from_the_detector(panel):
     out = flags(hist, as_of, kinds=("surge",), categories=TAXONOMY)
     assert out[["area", "category", "kind"]].values.tolist() == [["T2", "roads", "surge"]]
     r = out.iloc[0]
-    assert r.expected == 40 and r.baseline < 10 and r.score == pytest.approx(40 - r.baseline)
+    assert r.observed == 40 and r.expected == r.baseline < 10 and r.score == pytest.approx(40 - r.baseline)
     assert r.reason.startswith("Roads surge: 40 cases")
 
 
@@ -183,7 +183,7 @@ def test_escalation_needs_cases_and_flags_a_rising_share():
     quiet = cases.assign(collective=rng.random(n) < 0.05)
     out = flags(p, "2025-01-06", cases=cases, kinds=("escalation",), categories=TAXONOMY)
     assert out[["area", "category", "kind"]].values.tolist() == [["T1", "wage", "escalation"]]
-    assert out.iloc[0].expected > 3 * out.iloc[0].baseline
+    assert out.iloc[0].observed > 3 * out.iloc[0].baseline
     assert "collective, repeat or higher-level" in out.iloc[0].reason
     assert flags(p, "2025-01-06", cases=quiet, kinds=("escalation",)).empty
     assert flags(p, "2025-01-06", kinds=("escalation",)).empty  # no cases, no escalation flags
@@ -206,7 +206,7 @@ def test_expected_totals_interval_widens_with_the_spread():
     wide = narrow.assign(p10=2, p90=18)
     n, w = expected_totals(narrow).iloc[0], expected_totals(wide).iloc[0]
     assert n.expected == w.expected == 40
-    assert w.lower < n.lower < 40 < n.upper < w.upper
+    assert w.expected_lo < n.expected_lo < 40 < n.expected_hi < w.expected_hi
 
 
 # --- outreach plan -------------------------------------------------------------------------------
@@ -315,8 +315,10 @@ def test_cli_writes_ranked_flags_and_uses_exit_codes(tmp_path, panel):
                                    "--language", "en", "--kinds", "wave,surge", "--out", str(out)])
     assert run.exit_code == 0, run.output
     got = pd.read_csv(out)
-    assert list(got.columns) == ["area", "category", "kind", "start", "end", "expected", "baseline", "score",
-                                 "reason"]
+    # the original columns first, in their order; the flag vocabulary's newer columns after them
+    assert list(got.columns)[:9] == ["area", "category", "kind", "start", "end", "expected", "baseline", "score",
+                                     "reason"]
+    assert list(got.columns) == FLAG_COLUMNS
     assert got["score"].is_monotonic_decreasing
     assert {"T1", "T2"} <= set(got.loc[got.category == "school", "area"])
     assert not ((got.category == "roads") & (got.kind == "surge")).any(), "cases after --as-of leaked in"
@@ -397,12 +399,64 @@ def test_precomputed_waves_are_used_instead_of_recomputed(panel, monkeypatch):
         flags(hist, as_of, forecasts=fc, kinds=("wave",), waves=pd.DataFrame({"area": ["T1"]}))
 
 
-def test_cli_wave_prob_default_is_the_librarys():
+def test_cli_defaults_are_the_librarys():
     """The harness calls the CLI: its default flag rule must be the one the benchmarks measure."""
     import inspect
 
     from foresight.cli.flags_cmd import flags_command
-    from foresight.warning import flags
+    from foresight.warning import FlagSettings
 
-    cli_default = inspect.signature(flags_command).parameters["wave_prob"].default
-    assert cli_default == inspect.signature(flags).parameters["wave_prob"].default
+    params = inspect.signature(flags_command).parameters
+    lib = FlagSettings()
+    for name in ("wave_prob", "wave_ratio", "wave_min", "min_excess", "max_flags"):
+        assert params[name].default == getattr(lib, name), name
+    assert params["alpha"].default == lib.surges.alpha
+
+
+def test_detector_defaults_are_the_settings_defaults():
+    """waves() and surges() keep their keyword defaults equal to WaveSettings and SurgeSettings."""
+    import dataclasses
+    import inspect
+
+    from foresight.warning import SurgeSettings, WaveSettings, surges, waves
+
+    for func, cls in ((waves, WaveSettings), (surges, SurgeSettings)):
+        params = inspect.signature(func).parameters
+        for f in dataclasses.fields(cls):
+            assert params[f.name].default == getattr(cls(), f.name), (func.__name__, f.name)
+
+
+def test_one_flag_per_series_with_merged_kinds_and_both_reasons(panel):
+    """A wave and a surge on one series make one flag, kind ``wave+surge``, both reasons; small ones go."""
+    as_of = pd.Timestamp("2025-01-06")
+    hist = panel[panel.ds < as_of].copy()
+    hist.loc[(hist.area == "T1") & (hist.category == "roads") & (hist.ds == as_of - pd.Timedelta(weeks=1)), "y"] = 40
+    fc = _stub_forecast(hist, as_of, bump={("T1", "roads"): 20.0})
+    out = flags(hist, as_of, forecasts=fc, kinds=("wave", "surge"), seasonal=False, categories=TAXONOMY)
+    assert not out.duplicated(["area", "category"]).any()
+    r = out[(out.area == "T1") & (out.category == "roads")].iloc[0]
+    assert r.kind == "wave+surge"
+    assert "Roads rise expected" in r.reason and "Roads surge: 40 cases" in r.reason
+    assert r.observed == 40 and r.p_wave > 0.2 and r.id == "2025-01-06/T1/roads"
+    # every kind named has its reason, and no reason without its kind
+    marks = {"wave": "rise expected", "surge": "surge:", "escalation": "escalation:"}
+    for row in out.itertuples():
+        for kind, mark in marks.items():
+            assert (kind in row.kind.split("+")) == (mark in row.reason), (row.kind, row.reason)
+    assert (out["excess"] >= 2).all()
+    big = flags(hist, as_of, forecasts=fc, kinds=("wave", "surge"), seasonal=False, min_excess=1e6)
+    assert big.empty
+
+
+def test_settings_object_and_overrides_agree(panel):
+    from foresight.warning import FlagSettings
+
+    as_of = pd.Timestamp("2025-01-06")
+    hist = panel[panel.ds < as_of]
+    fc = _stub_forecast(hist, as_of, bump={("T1", "roads"): 20.0, ("T2", "roads"): 12.0})
+    a = flags(hist, as_of, forecasts=fc, settings=FlagSettings(kinds=("wave",), seasonal=False, max_flags=1))
+    b = flags(hist, as_of, forecasts=fc, kinds=("wave",), seasonal=False, max_flags=1)
+    pd.testing.assert_frame_equal(a, b)
+    assert len(a) == 1
+    with pytest.raises(ConfigError, match="unknown flag setting"):
+        flags(hist, as_of, forecasts=fc, wave_probability=0.3)

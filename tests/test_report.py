@@ -17,8 +17,10 @@ from foresight.report._backcheck import backcheck
 from foresight.report.charts import total_chart, trend_chart, wave_calendar_chart
 from foresight.report.config import report_config_from_dict
 from foresight.report.fonts import cjk_font, use_cjk_font
-from foresight.report.outputs import suppress_forecasts
-from foresight.report.render import display_count, render_html, suppress_counts, suppress_text
+from foresight.report.outputs import suppress_counts, suppress_forecasts
+from foresight.report.render import render_html
+from foresight.text import count as display_count
+from foresight.text import render
 
 
 def test_small_counts_are_hidden_below_k_only():
@@ -32,8 +34,8 @@ def test_small_counts_are_hidden_below_k_only():
 def _flags_frame(kinds, starts):
     n = len(kinds)
     return pd.DataFrame({"rank": np.arange(1, n + 1), "area": [f"A{i}" for i in range(n)], "category": "c",
-                         "kind": kinds, "window_start": pd.to_datetime(starts),
-                         "window_end": pd.to_datetime(starts) + pd.Timedelta(weeks=4)})
+                         "kind": kinds, "start": pd.to_datetime(starts),
+                         "end": pd.to_datetime(starts) + pd.Timedelta(weeks=4)})
 
 
 def test_backcheck_tells_flags_that_came_true_from_those_that_did_not():
@@ -45,8 +47,8 @@ def test_backcheck_tells_flags_that_came_true_from_those_that_did_not():
         rows.append(pd.DataFrame({"area": area, "category": "c", "ds": ds, "y": y}))
     panel = pd.concat(rows, ignore_index=True)
     flags = pd.DataFrame({"rank": [1, 2, 3], "area": ["rose", "flat", "later"], "category": "c",
-                          "kind": "wave", "window_start": pd.to_datetime(["2025-03-03", "2025-03-10", "2025-05-05"]),
-                          "window_end": pd.to_datetime(["2025-04-28", "2025-04-28", "2025-06-30"])})
+                          "kind": "wave", "start": pd.to_datetime(["2025-03-03", "2025-03-10", "2025-05-05"]),
+                          "end": pd.to_datetime(["2025-04-28", "2025-04-28", "2025-06-30"])})
     fc = pd.DataFrame({"area": "rose", "category": "c", "ds": pd.date_range(prev, periods=4, freq="W-MON"),
                        "mean": 10.0, "p10": 8, "p50": 10, "p90": 13})
     out, summary = backcheck(panel, flags, fc, prev_as_of=prev, as_of=now, freq="W")
@@ -54,7 +56,7 @@ def test_backcheck_tells_flags_that_came_true_from_those_that_did_not():
     assert out.set_index("area").loc["rose", "actual"] == 48
     assert out.set_index("area").loc["flat", "actual"] == 9, "only the weeks inside the window count"
     assert summary["hit_rate"] == 0.5 and summary["flags_started"] == 2
-    assert summary["base_rate"] == 0.0
+    assert summary["base_rate"] == 0.0 and summary["lift"] is None and summary["flags_due"] == 2
     assert summary["coverage_80"] == 1.0 and summary["wape_total"] == pytest.approx(8 / 48)
 
 
@@ -131,14 +133,16 @@ def test_calendar_level_and_backcheck_keys_live_in_the_one_config(tmp_path):
 
 
 def test_counts_in_reasons_are_hidden_but_dates_weeks_and_years_are_kept():
-    en = ("School enrolment wave expected from 2026-12-07: 7 cases in the next 13 weeks (80%: 3-12) "
-          "against 2 normally; the last 3 years peaked at 1-4 cases a week; now 1 a week.")
-    assert suppress_text(en, 5) == (
-        "School enrolment wave expected from 2026-12-07: 7 cases in the next 13 weeks (80%: <5-12) "
-        "against <5 normally; the last 3 years peaked at <5-<5 cases a week; now <5 a week.")
-    zh = "欠薪异常上升：2026-11-09起2周共4件，按往年同期应约1件（报警线每周3件）。"
-    assert suppress_text(zh, 5) == "欠薪异常上升：2026-11-09起2周共<5件，按往年同期应约<5件（报警线每周<5件）。"
-    assert suppress_text(zh, 0) == zh and suppress_text(zh, 1) == zh
+    """Suppression happens where the text is written from its template: counts only, never dates or years."""
+    body = render("wave.body", "en", k=5, start="2026-12-07", end="2027-03-01", expected=7, lo=3, hi=12, baseline=2)
+    history = render("wave.history_range", "en", k=5, years=3, per="week", peak_lo=1, peak_hi=4)
+    assert body == "7 cases from 2026-12-07 to 2027-03-01 (80%: <5-12) against <5 normally"
+    assert history == "; the last 3 years peaked at <5-<5 cases a week"
+    zh = dict(label="欠薪", start="2026-11-09", n=2, unit="周", per="周", observed=4, baseline=1, threshold=3)
+    assert render("surge", "zh", k=5, **zh) == "欠薪异常上升：2026-11-09起2周共<5件，按往年同期应约<5件（报警线每周<5件）。"
+    assert render("surge", "zh", k=0, **zh) == render("surge", "zh", k=1, **zh) == (
+        "欠薪异常上升：2026-11-09起2周共4件，按往年同期应约1件（报警线每周3件）。")
+    assert render("units.M", "zh") == "个月", "months are written unambiguously (未来6个月, not 未来6月)"
 
 
 def test_forecasts_parquet_hides_values_below_k_and_marks_the_rows():
@@ -186,12 +190,41 @@ def test_html_escapes_text_marks_missing_sections_and_hides_small_counts():
     assert "<html" not in fragment and "重点预警" in fragment
 
 
-def test_flags_table_hides_small_counts_in_columns_and_reason():
+def test_flags_table_hides_small_counts_and_keeps_the_flag_vocabulary():
+    from foresight.warning import FLAG_COLUMNS
+
     flags = _flags_frame(["wave", "surge"], ["2025-03-10", "2025-03-03"]).assign(
-        expected=[3.0, 40.0], baseline=[1.0, 12.0], score=[2.0, 28.0],
-        reason=["3 cases in the next 4 weeks against 1 normally", "40 cases in 2 week(s) against 12 expected"])
+        expected=[3.0, 40.0], baseline=[1.0, 12.0], score=[2.0, 28.0], observed=[np.nan, 3.0],
+        reason=["<5 cases against <5 normally", "40 cases in 2 week(s) against 12 expected"])
     table = flags_table(_result(flags=flags))
+    assert list(table.columns) == FLAG_COLUMNS
     assert table["expected"].tolist() == ["<5", "40"] and table["baseline"].tolist() == ["<5", "12"]
-    assert table["reason"].tolist() == ["<5 cases in the next 4 weeks against <5 normally",
-                                        "40 cases in 2 week(s) against 12 expected"]
-    assert table["area_name"].tolist() == ["<b>村</b>", ""] and table.columns[-1] == "reason"
+    assert table["observed"].tolist() == ["", "<5"]
+    assert table["reason"].tolist() == flags["reason"].tolist(), "reasons come suppressed from their templates"
+    assert table["area_name"].tolist() == ["<b>村</b>", ""]
+
+
+def test_the_report_fits_the_model_once_and_reads_back_the_earlier_run(tmp_path, monkeypatch):
+    """One engine run per report, none for the back-check: it reads the flags the earlier run wrote."""
+    import dataclasses
+
+    from foresight.forecasting import engine
+    from foresight.report import build_report, write_outputs
+    from foresight.synth import generate_district
+
+    d = generate_district(seed=3, start="2022-01-03", end="2024-06-30", scale=0.05)
+    cfg = report_config_from_dict({"store": "unused.duckdb", "as_of": "2024-06-03", "horizon": 8, "backcheck": 4,
+                                   "out_dir": str(tmp_path)}, check_files=False, base_dir=str(tmp_path))
+    calls = []
+    real = engine.run_engine
+    monkeypatch.setattr(engine, "run_engine", lambda *a, **k: calls.append(1) or real(*a, **k))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        first = build_report(cfg, cases=d.cases)
+        assert len(calls) == 1 and first.backcheck_summary == {"none": True}
+        write_outputs(first)
+        later = build_report(dataclasses.replace(cfg, as_of=pd.Timestamp("2024-07-01")), cases=d.cases)
+    assert len(calls) == 2, "the back-check re-fitted the past"
+    assert later.run["model_fits"] == 1
+    assert later.backcheck_summary["prev_as_of"] == "2024-06-03" and not later.backcheck_summary["fallback"]
+    assert set(later.backcheck["id"]) == set(first.flags["id"])

@@ -24,7 +24,7 @@ from foresight.cli import report_cmd  # noqa: F401  (registers the command)
 from foresight.cli._app import app
 from foresight.synth import generate_district, write_district
 
-FILES = {"report.html", "flags.xlsx", "flags.csv", "forecasts.parquet", "run.json"}
+FILES = {"report.html", "flags.xlsx", "flags.csv", "flags.parquet", "forecasts.parquet", "outcomes.parquet", "run.json"}
 CONFIG = """
 cases = ["exports/cases_history.csv.gz", "exports/export_week_1.csv", "exports/export_week_2.csv"]
 mapping = "mapping.toml"
@@ -61,8 +61,11 @@ def centre(tmp_path_factory) -> dict:
     pii += history["身份证号"].head(200).tolist() + history["联系电话"].head(200).tolist()
     pii += history["诉求内容"].drop_duplicates().head(50).tolist()
     (folder / "weekly.toml").write_text(CONFIG, encoding="utf-8")
+    # the report of four weeks ago first: this week's back-check reads the flags it issued
+    earlier = _run("--config", str(folder / "weekly.toml"), "--as-of", "2025-06-02")
     result = _run("--config", str(folder / "weekly.toml"))
-    return {"folder": folder, "result": result, "pii": pii, "out": folder / "reports" / "weekly-2025-06-30"}
+    return {"folder": folder, "result": result, "earlier": earlier, "pii": pii,
+            "out": folder / "reports" / "weekly-2025-06-30", "first": folder / "reports" / "weekly-2025-06-02"}
 
 
 def test_cli_writes_every_output_into_a_dated_folder(centre):
@@ -71,7 +74,7 @@ def test_cli_writes_every_output_into_a_dated_folder(centre):
     assert {p.name for p in out.iterdir()} == FILES
     assert str(out / "report.html") in centre["result"].output
     # built in a temporary folder and renamed: nothing half-written is left beside it
-    assert [p.name for p in out.parent.iterdir()] == [out.name]
+    assert sorted(p.name for p in out.parent.iterdir()) == [centre["first"].name, out.name]
 
 
 def test_run_json_records_inputs_counts_versions_and_timings(centre):
@@ -126,7 +129,7 @@ def test_html_is_self_contained_and_every_chart_decodes(centre):
         assert pixels.shape[0] > 100 and pixels.shape[1] > 100
         assert float(np.asarray(pixels[..., :3]).std()) > 0.02, "a chart is blank"
     for heading in ("本期要点", "重点预警", "主题驻点计划", "区域风险排名", "类别趋势与预测", "波峰日历",
-                    "当前激增", "上期预警回看", "数据质量"):
+                    "当前激增", "往期预警回看", "数据质量"):
         assert heading in html
     assert 'id="top-flags"' in html
 
@@ -274,3 +277,81 @@ def test_report_opens_in_headless_chromium(centre, tmp_path):
 
     pixels = mpimg.imread(shot)
     assert pixels.shape[0] >= 2000 and float(pixels[..., :3].std()) > 0.05
+
+
+# --- one run, one truth: every number derives from one coherent forecast ---------------------------
+
+def test_every_total_in_the_outputs_is_the_sum_of_its_parts(centre):
+    """The report's own files: forecasts of every level add up, and so do the flags, the risk table and
+    the headline built from them (the default model ran once)."""
+    out = centre["out"]
+    run = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert run["model_fits"] == 1
+    fc = pd.read_parquet(out / "forecasts.parquet")
+    assert list(fc.columns)[-1] == "level"
+    bottom = fc[fc["level"] == "area x category"]
+    assert len(bottom) == run["rows"]["forecast_rows"]
+
+    def by(frame, keys):
+        return frame.groupby(keys)["mean"].sum()
+
+    tot = fc[fc["level"] == "total"].set_index("ds")["mean"]
+    pd.testing.assert_series_equal(tot, by(bottom, "ds"), check_names=False, rtol=1e-9)
+    cat = fc[fc["level"] == "category"].set_index(["category", "ds"])["mean"]
+    pd.testing.assert_series_equal(cat.sort_index(), by(bottom, ["category", "ds"]).sort_index(), check_names=False,
+                                   rtol=1e-9)
+    area = fc[fc["level"] == "area"].set_index(["area", "ds"])["mean"]
+    pd.testing.assert_series_equal(area.sort_index(), by(bottom, ["area", "ds"]).sort_index(), check_names=False,
+                                   rtol=1e-9)
+    # a wave flag's expected cases are the forecasts over its window
+    flags = pd.read_csv(out / "flags.csv", encoding="utf-8-sig", parse_dates=["start", "end"])
+    waves = flags[flags["kind"].str.startswith("wave")]
+    assert len(waves)
+    for r in waves.itertuples():
+        b = bottom[(bottom.area == r.area) & (bottom.category == r.category) & (bottom.ds >= r.start)
+                   & (bottom.ds <= r.end)]
+        assert r.expected == pytest.approx(b["mean"].sum(), abs=0.051), r.id
+    # the risk table's forecast per area: its series over the first four weeks
+    risk = pd.read_excel(out / "flags.xlsx", sheet_name="risk")
+    first4 = bottom[bottom["ds"] < bottom["ds"].min() + pd.Timedelta(weeks=4)]
+    want = first4.groupby("area")["mean"].sum()
+    for r in risk.itertuples():
+        assert r.forecast == pytest.approx(want.get(r.area, 0.0), rel=1e-6), r.area
+    # the headline's district total for the next four weeks is that same sum, as printed on the page
+    html = (out / "report.html").read_text(encoding="utf-8")
+    shown = re.search(r"未来4周全区预计约 ([\d,]+) 件", html)
+    assert shown and int(shown.group(1).replace(",", "")) == round(first4["mean"].sum())
+    # the HTML flag table shows the numbers of flags.csv
+    cells = re.findall(r'<tr data-id="([^"]+)"><td class="n">\d+</td>(?:<td>.*?</td>){4}<td class="n">([\d,]*)</td>',
+                       html)
+    shown = {i: int(v.replace(",", "")) for i, v in cells}
+    for r in flags.head(len(shown)).itertuples():
+        assert abs(shown[r.id] - r.expected) <= 0.55, r.id  # the csv keeps one decimal, the page none
+
+
+def test_the_back_check_scores_the_flags_the_earlier_run_recorded(centre):
+    """No earlier run: the report says so. Four weeks later: that run's recorded flags are scored (no
+    refit), the outcomes are recorded, and flags-history lists them."""
+    assert centre["earlier"].exit_code == 0, centre["earlier"].output
+    first = json.loads((centre["first"] / "run.json").read_text(encoding="utf-8"))
+    assert first["backcheck"] == {"none": True}
+    assert "还没有往期报告记录的预警可以回看" in (centre["first"] / "report.html").read_text(encoding="utf-8")
+    run = json.loads((centre["out"] / "run.json").read_text(encoding="utf-8"))
+    assert run["backcheck_as_of"] == "2025-06-02" and run["backcheck"]["fallback"] is False
+    assert run["model_fits"] == 1
+    issued = pd.read_parquet(centre["first"] / "flags.parquet")
+    outcomes = pd.read_parquet(centre["out"] / "outcomes.parquet")
+    assert len(issued) and set(outcomes["id"]) == set(issued["id"])
+    assert set(outcomes["outcome"]) <= {"rose", "flat", "pending"}
+    html = (centre["out"] / "report.html").read_text(encoding="utf-8")
+    assert "提升倍数" in html and "已到期预警数" in html and issued["id"].iloc[0] in html
+    from foresight.report import issued_flags
+
+    hist = issued_flags(centre["folder"] / "reports", since="2025-05-01")
+    mine = hist[hist["issued"] == pd.Timestamp("2025-06-02")]
+    assert set(mine["id"]) == set(issued["id"]) and (mine["outcome"] != "unscored").all()
+    assert (hist[hist["issued"] == pd.Timestamp("2025-06-30")]["outcome"] == "unscored").all()
+    res = CliRunner().invoke(app, ["flags-history", str(centre["folder"] / "reports"), "--since", "2025-06-01"])
+    assert res.exit_code == 0, res.output
+    listed = pd.read_csv(io.StringIO(res.stdout))
+    assert set(issued["id"]) <= set(listed["id"])

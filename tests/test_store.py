@@ -330,6 +330,11 @@ def test_store_tables_hold_only_canonical_and_bookkeeping_columns(tmp_path):
     allowed = canonical | {"row_hash", "first_seen", "last_seen", "version_ingest", "ingest_id", "at", "status",
                            "rows_read", "accepted", "rejected", "skipped", "inserted", "updated", "unchanged",
                            "sha256", "kind", "column", "value", "reason", "version", "applied_at"}
+    # the report's runs (schema 2): aggregate flags and forecasts, never a case's own fields
+    from foresight.store._runs import FLAG_FIELDS
+
+    allowed |= set(FLAG_FIELDS) | {"as_of", "freq", "recorded_at", "horizon", "ds", "mean", "p10", "p50", "p90",
+                                   "scored_as_of", "outcome", "actual", "usual", "forecast"}
     assert {c for _, c in rows} <= allowed
     assert {c for t, c in rows if t == "cases"} - canonical == {"row_hash", "first_seen", "last_seen",
                                                                   "version_ingest"}

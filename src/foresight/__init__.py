@@ -56,6 +56,10 @@ _LAZY: dict[str, str] = {
     "check_panel": "foresight.schemas",
     "evaluate_campaign": "foresight.warning",
     "flags": "foresight.warning",
+    "FlagSettings": "foresight.warning",
+    "SurgeSettings": "foresight.warning",
+    "WaveSettings": "foresight.warning",
+    "issued_flags": "foresight.report",
     "plan_outreach": "foresight.warning",
     "plot_seasons": "foresight.warning",
     "plot_wave_calendar": "foresight.warning",
@@ -98,7 +102,9 @@ if _TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from foresight.plots import plot_forecast
     from foresight.store import CaseStore
     from foresight.synth import District, generate_district, write_district
+    from foresight.report import issued_flags
     from foresight.schemas import check_panel
-    from foresight.warning import (evaluate_campaign, flags, plan_outreach, plot_seasons,
-                                   plot_wave_calendar, seasonal_outlook, seasonal_profile, surges,
+    from foresight.warning import (FlagSettings, SurgeSettings, WaveSettings, evaluate_campaign, flags,
+                                   plan_outreach, plot_seasons, plot_wave_calendar, seasonal_outlook,
+                                   seasonal_profile, surges,
                                    waves)

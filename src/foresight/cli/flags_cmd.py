@@ -10,9 +10,11 @@ import typer
 from foresight.cli import _common as c
 from foresight.cli._app import app
 
+from foresight.settings import FlagSettings
+
 __all__ = ["flags_command"]
 
-OUT_COLUMNS = ["area", "category", "kind", "start", "end", "expected", "baseline", "score", "reason"]
+_D = FlagSettings()  # the library's defaults: the command line keeps no copy of its own
 
 
 @app.command("flags")
@@ -38,23 +40,27 @@ def flags_command(
     kinds: Annotated[str, typer.Option(
         "--kinds", help="Comma-separated flag kinds: wave, surge, escalation.")] = "wave,surge,escalation",
     wave_ratio: Annotated[float, typer.Option(
-        "--wave-ratio", help="A wave: the horizon total is at least this many times normal.")] = 1.5,
+        "--wave-ratio", help="A wave: the horizon total is at least this many times normal.")] = _D.wave_ratio,
     wave_min: Annotated[float, typer.Option(
-        "--wave-min", help="A wave: the horizon total is at least this many cases.")] = 10.0,
+        "--wave-min", help="A wave: the horizon total is at least this many cases.")] = _D.wave_min,
     wave_prob: Annotated[float, typer.Option(
         "--wave-prob", min=0.0, max=1.0,
         help="Flag a wave when the forecast gives at least this probability that the horizon total "
-             "reaches the wave level (lower: more waves caught, more false ones).")] = 0.2,
+             "reaches the wave level (lower: more waves caught, more false ones).")] = _D.wave_prob,
     alpha: Annotated[float, typer.Option(
         "--alpha", help="Surge false-alarm level (about 1000*alpha false alarms per 1,000 "
-                        "series-weeks).")] = 0.005,
-    max_flags: Annotated[int, typer.Option("--max-flags", min=1, help="Keep the top N flags.")] = 20,
+                        "series-weeks).")] = _D.surges.alpha,
+    min_excess: Annotated[float, typer.Option(
+        "--min-excess", min=0.0, help="No flag expecting fewer extra cases than this.")] = _D.min_excess,
+    max_flags: Annotated[int, typer.Option("--max-flags", min=1, help="Keep the top N flags.")] = _D.max_flags,
     language: Annotated[str, typer.Option("--language", help="Language of the reasons: zh or en.")] = "zh",
     country: c.Country = "CN",
     subdiv: c.Subdiv = None,
     progress: c.Progress = True,
 ) -> None:
-    """Write the ranked flags: area, category, kind, start, end, expected, baseline, score, reason.
+    """Write the ranked flags, one per area x category: area, category, kind, start, end, expected,
+    baseline, score, reason, then rank, id, expected_lo, expected_hi, observed, excess, p_wave, theme,
+    department, area_name, category_name (the columns of fs.flags and the report's flags.csv).
 
     Example on the NYC cases:
 
@@ -64,7 +70,7 @@ def flags_command(
     """
     from foresight._io import atomic_write
     from foresight.panel import to_panel
-    from foresight.warning import flags
+    from foresight.warning import FLAG_COLUMNS, flags
 
     with c.exit_codes():
         origin = c.parse_as_of(as_of, freq=freq)
@@ -90,11 +96,11 @@ def flags_command(
 
                 esc_cases = esc_cases.assign(area=load_areas(areas).lift(esc_cases["area"], level))
         typer.echo(f"flagging {panel.groupby(['area', 'category']).ngroups} series...", err=True)
-        fl = flags(panel, origin, horizon, cases=esc_cases, categories=tax, kinds=wanted,
-                   wave_ratio=wave_ratio, wave_min=wave_min, wave_prob=wave_prob, alpha=alpha,
-                   max_flags=max_flags,
+        settings = _D.replace(kinds=wanted, wave_ratio=wave_ratio, wave_min=wave_min, wave_prob=wave_prob,
+                              alpha=alpha, min_excess=min_excess, max_flags=max_flags)
+        fl = flags(panel, origin, horizon, settings=settings, cases=esc_cases, categories=tax, areas=areas,
                    language=language, freq=freq, country=country, subdiv=subdiv)
-        table = fl[OUT_COLUMNS].copy()
+        table = fl[FLAG_COLUMNS].copy()
         for col in ("start", "end"):
             table[col] = table[col].dt.strftime("%Y-%m-%d")
     atomic_write(out, lambda p: table.to_csv(p, index=False, float_format="%.1f", encoding="utf-8"))

@@ -10,7 +10,7 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from foresight.report._text import labels
+from foresight.text import labels, month_name, render
 
 __all__ = ["png_data_uri", "total_chart", "trend_chart", "wave_calendar_chart"]
 
@@ -199,15 +199,14 @@ def wave_calendar_chart(waves: pd.DataFrame, *, categories: list[str], names: di
     ax.set_yticks(range(len(categories)), [names.get(c, c) for c in categories], fontsize=8)
     if freq == "M":
         ticks = list(range(1, 13))
-        ax.set_xticks(ticks, [f"{m}月" if language == "zh" else str(m) for m in ticks], fontsize=8)
+        ax.set_xticks(ticks, [month_name(m, language) for m in ticks], fontsize=8)
         now = as_of.month
     else:
         ticks = [1 + int((pd.Timestamp(2021, m, 1).dayofyear - 1) // 7) for m in range(1, 13)]
-        ax.set_xticks(ticks, [f"{m}月" if language == "zh" else pd.Timestamp(2021, m, 1).strftime("%b")
-                              for m in range(1, 13)], fontsize=8)
+        ax.set_xticks(ticks, [month_name(m, language) for m in range(1, 13)], fontsize=8)
         now = min((as_of.dayofyear - 1) // 7, 51) + 1
     ax.axvline(now, color=_BLUE, lw=1.5)
     cb = fig.colorbar(im, ax=ax, fraction=0.03, pad=0.01)
     cb.ax.tick_params(labelsize=7)
-    cb.set_label("区域数" if language == "zh" else "areas", fontsize=8)
+    cb.set_label(render("areas_count", language), fontsize=8)
     return _png(fig)

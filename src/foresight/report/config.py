@@ -18,7 +18,9 @@ A centre keeps one TOML file beside its exports::
     country = "CN"                   # holiday calendar: CN, or a country code such as "US"
     # subdiv = "NY"                  # optional subdivision of that calendar (with country = "US")
     level = "community"              # optional: area level the report works at
-    backcheck = 4                    # periods back to re-run the flags (0 = off)
+    backcheck = 4                    # back-check the flags issued this many periods ago (0 = off)
+    min_excess = 2                   # no flag expecting fewer extra cases (default: FlagSettings)
+    max_flags = 20                   # flags kept (default: FlagSettings)
 
 Relative paths resolve against the folder of the config file. Every wrong key or value raises a
 :class:`~foresight.errors.ConfigError` that names the key, the value and what is allowed.
@@ -62,8 +64,10 @@ KEYS: dict[str, str] = {
     "subdiv": 'subdivision of the country\'s holiday calendar, e.g. "NY"; default none',
     "level": 'area level the report works at ("district", "town", "community" or "grid"); default: the '
              "areas as recorded",
-    "backcheck": "periods back to re-run the flags and compare with what happened; default 4 (weeks) or 3 "
-                 "(months), 0 turns it off",
+    "backcheck": "score the flags the run of this many periods ago issued against what happened; default 4 "
+                 "(weeks) or 3 (months), 0 turns it off",
+    "min_excess": "no flag expecting fewer extra cases than this; default: foresight.warning.FlagSettings",
+    "max_flags": "flags kept in the report; default: foresight.warning.FlagSettings",
 }
 #: The area levels ``level`` may name.
 LEVELS = ("district", "town", "community", "grid")
@@ -109,8 +113,11 @@ class ReportConfig:
     level : str or None
         Area level the report works at (one of :data:`LEVELS`); None keeps the areas as recorded.
     backcheck : int or None
-        Periods back the flags are re-run and compared with what happened (0 turns it off); None means
-        the default, 4 weeks or 3 months (see :attr:`backcheck_periods`).
+        The flags the run of this many periods ago issued are scored against what happened (0 turns it
+        off); None means the default, 4 weeks or 3 months (see :attr:`backcheck_periods`).
+    min_excess, max_flags : float, int or None
+        Flag settings; None keeps :class:`~foresight.warning.FlagSettings`' defaults (see
+        :attr:`flag_settings`).
     source : Path or None
         The config file it came from.
 
@@ -142,7 +149,18 @@ class ReportConfig:
     subdiv: str | None = None
     level: str | None = None
     backcheck: int | None = None
+    min_excess: float | None = None
+    max_flags: int | None = None
     source: Path | None = None
+
+    @property
+    def flag_settings(self) -> Any:
+        """The :class:`~foresight.warning.FlagSettings` of the report: the library's, with this config's
+        ``min_excess`` and ``max_flags`` when given."""
+        from foresight.settings import FlagSettings
+
+        given = {k: getattr(self, k) for k in ("min_excess", "max_flags") if getattr(self, k) is not None}
+        return FlagSettings().replace(**given)
 
     @property
     def backcheck_periods(self) -> int:
@@ -314,12 +332,19 @@ def report_config_from_dict(
     level = check.choice("level", v["level"], LEVELS) if "level" in v else None
     backcheck = (check.integer("backcheck", v["backcheck"], low=0, high=_MAX_HORIZON[freq] // 2)
                  if "backcheck" in v else None)
+    max_flags = check.integer("max_flags", v["max_flags"], low=1, high=10_000) if "max_flags" in v else None
+    min_excess = v.get("min_excess")
+    if min_excess is not None:
+        if isinstance(min_excess, bool) or not isinstance(min_excess, (int, float)) or not min_excess >= 0:
+            raise check.bad("min_excess", min_excess, "must be a number of cases, 0 or more")
+        min_excess = float(min_excess)
 
     return ReportConfig(
         cases=exports, store=store, mapping=mapping, areas=areas, categories=categories, as_of=as_of,
         horizon=horizon, freq=freq, teams=teams, capacity_per_week=capacity, language=language,
         out_dir=out_dir, suppress_below=suppress, seed=seed, country=country, subdiv=subdiv, level=level,
-        backcheck=backcheck, source=Path(source).resolve() if source is not None else None,
+        backcheck=backcheck, min_excess=min_excess, max_flags=max_flags,
+        source=Path(source).resolve() if source is not None else None,
     )
 
 

@@ -16,22 +16,46 @@ import numpy as np
 import pandas as pd
 
 from foresight._io import atomic_write, sha256_file
-from foresight.report.render import render_html, suppress_counts, suppress_text
+from foresight.report.render import render_html
+from foresight.text import count, reject_reason, team_name
+from foresight.warning.flags import FLAG_COLUMNS
 
-__all__ = ["OUTPUT_FILES", "flags_table", "suppress_forecasts", "write_outputs"]
+__all__ = ["OUTPUT_FILES", "flags_table", "suppress_counts", "suppress_forecasts", "write_outputs"]
 
-#: The files of a report folder.
-OUTPUT_FILES = ("report.html", "flags.xlsx", "flags.csv", "forecasts.parquet", "run.json")
+#: The files of a report folder: the page, the flags for people (xlsx, csv), and the record of what
+#: the run issued that later runs read back (flags.parquet, forecasts.parquet of every level,
+#: outcomes.parquet: how this run scored an earlier run's flags), and run.json.
+OUTPUT_FILES = ("report.html", "flags.xlsx", "flags.csv", "flags.parquet", "forecasts.parquet", "outcomes.parquet",
+                "run.json")
 #: Columns that hold counts of cases (observed, expected or forecast): hidden below ``suppress_below``.
-_COUNT_COLUMNS = ["expected", "lower", "upper", "baseline", "excess", "y", "threshold", "actual", "usual", "recent",
-                  "forecast", "prevented"]
+_COUNT_COLUMNS = ["expected", "expected_lo", "expected_hi", "observed", "baseline", "excess", "y", "threshold",
+                  "actual", "usual", "recent", "forecast", "prevented"]
+
+
+def suppress_counts(frame: pd.DataFrame, columns: list[str], k: int) -> pd.DataFrame:
+    """Copy of ``frame`` with the count ``columns`` as text, counts below ``k`` shown as ``"<k"``.
+
+    Examples
+    --------
+    >>> suppress_counts(pd.DataFrame({"y": [1, 7]}), ["y"], 5)["y"].tolist()
+    ['<5', '7']
+    """
+    out = frame.copy()
+    if k <= 0:
+        return out
+    for col in columns:
+        if col in out.columns:
+            out[col] = [count(v, k).replace(",", "") for v in out[col].to_numpy()]
+    return out
 
 
 def flags_table(result: Any) -> pd.DataFrame:
-    """The flags as written to flags.csv and flags.xlsx: names, theme and department added, counts hidden.
+    """The flags as written to flags.csv and flags.xlsx: :data:`~foresight.warning.FLAG_COLUMNS`, names filled.
 
-    With ``result.config.suppress_below = k`` above 0, the count columns (``expected``, ``baseline``,
-    ``excess``, ...) become text and every count below ``k`` reads ``"<k"``, in the ``reason`` too.
+    The columns and their order are those of :func:`foresight.warning.flags` and ``foresight flags``.
+    With ``result.config.suppress_below = k`` above 0, the count columns (``expected``,
+    ``expected_lo``, ``expected_hi``, ``observed``, ``baseline``, ``excess``) become text and every
+    count below ``k`` reads ``"<k"`` (the reasons were written with the same suppression).
 
     Parameters
     ----------
@@ -41,46 +65,51 @@ def flags_table(result: Any) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        One row per flag, in rank order: ``rank, area, area_name, category, category_name, kind,
-        window_start, window_end`` (ISO dates), the counts, ``theme, department`` and ``reason`` last.
+        One row per flag, in rank order; dates as ISO text.
 
     Examples
     --------
     >>> from types import SimpleNamespace
     >>> flags = pd.DataFrame({"rank": [1], "area": ["T1"], "category": ["wage"], "kind": ["wave"],
-    ...                       "window_start": [pd.Timestamp("2026-12-07")], "window_end": [pd.Timestamp("2027-01-25")],
-    ...                       "expected": [41.6], "baseline": [3.0], "reason": ["41 cases against 3 normally"]})
+    ...                       "start": [pd.Timestamp("2026-12-07")], "end": [pd.Timestamp("2027-01-25")],
+    ...                       "expected": [41.6], "baseline": [3.0], "reason": ["42 cases against <5 normally"]})
     >>> result = SimpleNamespace(flags=flags, config=SimpleNamespace(suppress_below=5), names={
     ...     "area": {"T1": "Town 1"}, "category": {"wage": "Unpaid wages"}, "theme": {}, "department": {}})
     >>> row = flags_table(result).iloc[0]
-    >>> row["area_name"], row["window_start"], row["expected"], row["baseline"], row["reason"]
-    ('Town 1', '2026-12-07', '42', '<5', '41 cases against <5 normally')
+    >>> row["area_name"], row["start"], row["expected"], row["baseline"], row["reason"]
+    ('Town 1', '2026-12-07', '42', '<5', '42 cases against <5 normally')
     """
     flags = result.flags.copy() if result.flags is not None else pd.DataFrame()
+    for col in FLAG_COLUMNS:
+        if col not in flags.columns:
+            flags[col] = pd.Series(dtype=object, index=flags.index)
+    flags = flags[FLAG_COLUMNS]
     if flags.empty:
-        return pd.DataFrame(columns=["rank", "area", "area_name", "category", "category_name", "kind",
-                                     "window_start", "window_end", "expected", "baseline", "reason"])
+        return flags
     nm = result.names
-    if "area" in flags:
-        flags.insert(flags.columns.get_loc("area") + 1, "area_name", flags["area"].map(nm["area"]).fillna(""))
-    if "category" in flags:
-        at = flags.columns.get_loc("category") + 1
-        flags.insert(at, "category_name", flags["category"].map(nm["category"]).fillna(""))
-        if "theme" not in flags:
-            flags["theme"] = flags["category"].map(nm["theme"]).fillna("")
-        if "department" not in flags:
-            flags["department"] = flags["category"].map(nm["department"]).fillna("")
-    for col in ("window_start", "window_end"):
-        if col in flags:
-            flags[col] = pd.to_datetime(flags[col]).dt.date.astype(str)
-    for col in ("expected", "baseline", "excess", "score"):
-        if col in flags and flags[col].dtype.kind == "f":
-            flags[col] = flags[col].round(1)
-    k = int(result.config.suppress_below)
-    if "reason" in flags:  # keep the reason last: it is the widest column
-        flags = flags[[c for c in flags.columns if c != "reason"] + ["reason"]]
-        flags["reason"] = [suppress_text(str(r), k) for r in flags["reason"]]
-    return suppress_counts(flags, _COUNT_COLUMNS, k)
+    for col, key, names in (("area_name", "area", nm["area"]), ("category_name", "category", nm["category"]),
+                            ("theme", "category", nm["theme"]), ("department", "category", nm["department"])):
+        have = flags[col].astype(object)
+        have = have.where(have.notna(), flags[key].astype(str).map(names).astype(object))
+        flags[col] = have.where(have.notna(), "")
+    for col in ("start", "end"):
+        flags[col] = pd.to_datetime(flags[col]).dt.date.astype(str)
+    for col in ("expected", "expected_lo", "expected_hi", "observed", "baseline", "excess", "score"):
+        flags[col] = pd.to_numeric(flags[col], errors="coerce").round(1)
+    flags["p_wave"] = pd.to_numeric(flags["p_wave"], errors="coerce").round(3)
+    return suppress_counts(flags, _COUNT_COLUMNS, int(result.config.suppress_below))
+
+
+def _hide_small(frame: pd.DataFrame, columns: list[str], k: int) -> pd.DataFrame:
+    """``frame`` with the numeric count ``columns`` above 0 and below ``k`` set to NaN (typed files)."""
+    if k <= 0 or frame.empty:
+        return frame
+    out = frame.copy()
+    for col in columns:
+        if col in out.columns:
+            v = pd.to_numeric(out[col], errors="coerce")
+            out[col] = v.where(~((v > 0) & (v < k)))
+    return out
 
 
 def suppress_forecasts(forecasts: pd.DataFrame, k: int) -> pd.DataFrame:
@@ -128,10 +157,60 @@ def _sheet(frame: pd.DataFrame | None, result: Any) -> pd.DataFrame:
             out[col] = out[col].dt.date.astype(str)
     if "area" in out:
         out.insert(out.columns.get_loc("area") + 1, "area_name", out["area"].map(result.names["area"]).fillna(""))
-    k = int(result.config.suppress_below)
-    if "reason" in out:
-        out["reason"] = [suppress_text(str(r), k) for r in out["reason"]]
-    return suppress_counts(out, _COUNT_COLUMNS, k)
+    if "team" in out:
+        out["team"] = [team_name(v, result.config.language) for v in out["team"]]
+    return suppress_counts(out, _COUNT_COLUMNS, int(result.config.suppress_below))
+
+
+def _forecast_levels(result: Any) -> pd.DataFrame:
+    """Every level of the run's one forecast (``level`` last), or the area x category forecasts alone."""
+    hier = result.extra.get("hierarchy") if getattr(result, "extra", None) else None
+    if hier is None or hier.empty:
+        return result.forecasts
+    out = hier[[c for c in hier.columns if c != "level"] + ["level"]].copy()
+    out.attrs = {}
+    return out
+
+
+def _typed_flags(flags: pd.DataFrame | None) -> pd.DataFrame:
+    """The issued flags with typed columns (:data:`FLAG_COLUMNS`), for later runs to read back."""
+    out = pd.DataFrame({c: pd.Series(dtype=object) for c in FLAG_COLUMNS}) if flags is None or flags.empty \
+        else flags.reindex(columns=FLAG_COLUMNS)
+    for col in ("start", "end"):
+        out[col] = pd.to_datetime(out[col])
+    for col in ("expected", "expected_lo", "expected_hi", "observed", "baseline", "excess", "p_wave", "score"):
+        out[col] = pd.to_numeric(out[col], errors="coerce").astype(float)
+    out["rank"] = pd.to_numeric(out["rank"], errors="coerce").astype("Int64")
+    out.attrs = {}  # parquet keeps attrs as JSON metadata; a flag table's attrs hold a Timestamp
+    for col in ("area", "category", "kind", "reason", "id", "theme", "department", "area_name", "category_name"):
+        out[col] = out[col].astype(object).where(out[col].notna(), None)
+    return out
+
+
+def _outcomes(backcheck: pd.DataFrame | None) -> pd.DataFrame:
+    """How this run scored an earlier run's flags: ``id, outcome, actual, usual, forecast``."""
+    cols = ["id", "outcome", "actual", "usual", "forecast"]
+    if backcheck is None or backcheck.empty or "id" not in backcheck.columns:
+        return pd.DataFrame({"id": pd.Series(dtype=object), "outcome": pd.Series(dtype=object),
+                             **{c: pd.Series(dtype=float) for c in cols[2:]}})
+    out = backcheck.reindex(columns=cols)
+    for c in cols[2:]:
+        out[c] = pd.to_numeric(out[c], errors="coerce").astype(float)
+    return out.reset_index(drop=True)
+
+
+def _record_in_store(result: Any, outcomes: pd.DataFrame) -> None:
+    """Record the run's flags and forecasts (and its back-check's outcomes) in the case store it read."""
+    store = result.config.store
+    if store is None or not Path(store).is_file():
+        return
+    from foresight.store import CaseStore
+
+    with CaseStore(store) as s:
+        s.record_run(as_of=result.as_of, freq=result.config.freq, horizon=result.config.horizon,
+                     level=result.config.level, flags=_typed_flags(result.flags), forecasts=result.forecasts)
+        if len(outcomes):
+            s.record_outcomes(outcomes, scored_as_of=result.as_of)
 
 
 def _folder_name(result: Any) -> str:
@@ -218,11 +297,20 @@ def write_outputs(result: Any, out_dir: str | os.PathLike[str] | None = None) ->
                 for sheet, frame in (("plan", result.plan), ("risk", result.risk), ("surges", result.surges),
                                      ("backcheck", result.backcheck)):
                     _sheet(frame, result).to_excel(xw, sheet_name=sheet, index=False)
-                result.rejects.to_excel(xw, sheet_name="rejects", index=False)
+                rejects = result.rejects
+                if rejects is not None and "reason" in rejects:
+                    rejects = rejects.assign(reason=[reject_reason(r, result.config.language)
+                                                     for r in rejects["reason"]])
+                rejects.to_excel(xw, sheet_name="rejects", index=False)
 
         atomic_write(tmp / "flags.xlsx", excel)
-        fc = suppress_forecasts(result.forecasts, int(result.config.suppress_below))
+        k = int(result.config.suppress_below)
+        fc = suppress_forecasts(_forecast_levels(result), k)
         atomic_write(tmp / "forecasts.parquet", lambda p: fc.to_parquet(p, index=False))
+        issued = _hide_small(_typed_flags(result.flags), _COUNT_COLUMNS, k)
+        atomic_write(tmp / "flags.parquet", lambda p: issued.to_parquet(p, index=False))
+        outcomes = _outcomes(result.backcheck)
+        atomic_write(tmp / "outcomes.parquet", lambda p: outcomes.to_parquet(p, index=False))
         run = dict(result.run)
         run["timings_s"] = dict(run.get("timings_s", {}), write=round(time.perf_counter() - t0, 3))
         run["outputs"] = {f: sha256_file(tmp / f)
@@ -230,6 +318,7 @@ def write_outputs(result: Any, out_dir: str | os.PathLike[str] | None = None) ->
         text = json.dumps(run, ensure_ascii=False, indent=2, default=_json_default)
         atomic_write(tmp / "run.json", lambda p: p.write_text(text, encoding="utf-8"))
         os.chmod(tmp, 0o755)
+        _record_in_store(result, outcomes)
         n = 1
         while True:
             final = base / (name if n == 1 else f"{name}-{n}")

@@ -3,100 +3,16 @@
 from __future__ import annotations
 
 import math
-import re
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from foresight.report._text import labels
 from foresight.report.charts import png_data_uri
+from foresight.text import count, labels, level_name, period_label, reject_reason, render, team_name
 
-__all__ = ["display_count", "render_html", "suppress_counts", "suppress_text"]
-
-# A count in a flag's reason: a number (or the low end of a range) followed by the unit or by the words
-# the reasons of foresight.warning.flags put after a count. Dates, years, weeks and percentages do not match.
-_COUNT_IN_TEXT = re.compile(
-    r"(?<![\d.%:-])(\d+(?:\.\d+)?)(?=(?:-\d+(?:\.\d+)?)?(?:件| cases| normally| expected| a week| a month"
-    r"| at their share| collective)|-\d+(?:\.\d+)?\))"
-    r"|(?<=\d-)(\d+(?:\.\d+)?)(?=件| cases|\))")
-
-
-def display_count(value: Any, k: int = 0) -> str:
-    """A count for display: rounded, and ``"<k"`` when it is below ``k`` (small-count suppression).
-
-    Parameters
-    ----------
-    value : number
-        The count (a float is rounded to the nearest whole number).
-    k : int, default 0
-        Suppression threshold; 0 shows every count.
-
-    Returns
-    -------
-    str
-
-    Examples
-    --------
-    >>> display_count(12.4), display_count(2, k=5), display_count(5, k=5), display_count(float("nan"))
-    ('12', '<5', '5', '')
-    """
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
-        return ""
-    n = int(round(float(value)))
-    if k > 0 and 0 < n < k or (k > 0 and n == 0 and float(value) > 0):
-        return f"<{k}"
-    return f"{n:,}"
-
-
-def suppress_counts(frame: pd.DataFrame, columns: list[str], k: int) -> pd.DataFrame:
-    """Copy of ``frame`` with the count ``columns`` as text, counts below ``k`` shown as ``"<k"``.
-
-    Examples
-    --------
-    >>> suppress_counts(pd.DataFrame({"y": [1, 7]}), ["y"], 5)["y"].tolist()
-    ['<5', '7']
-    """
-    out = frame.copy()
-    if k <= 0:
-        return out
-    for col in columns:
-        if col in out.columns:
-            out[col] = [display_count(v, k).replace(",", "") for v in out[col].to_numpy()]
-    return out
-
-
-def suppress_text(text: str, k: int) -> str:
-    """``text`` (a flag's reason) with every count below ``k`` written ``"<k"``.
-
-    Parameters
-    ----------
-    text : str
-        A reason from :func:`foresight.warning.flags` (Chinese or English).
-    k : int
-        Suppression threshold; 0 returns the text unchanged.
-
-    Returns
-    -------
-    str
-
-    Examples
-    --------
-    >>> suppress_text("wave expected from 2026-12-07: 7 cases in the next 13 weeks (80%: 3-12) "
-    ...               "against 2 normally; now 1 a week.", 5)
-    'wave expected from 2026-12-07: 7 cases in the next 13 weeks (80%: <5-12) against <5 normally; now <5 a week.'
-    >>> suppress_text("近8周共3件，按往年同期应约1.5件。", 5)
-    '近8周共<5件，按往年同期应约<5件。'
-    """
-    if k <= 0:
-        return text
-
-    def repl(m: re.Match[str]) -> str:
-        value = float(m.group(0))
-        return f"<{k}" if 0 < value < k else m.group(0)
-
-    return _COUNT_IN_TEXT.sub(repl, text)
+__all__ = ["render_html"]
 
 
 def _env() -> Environment:
@@ -145,15 +61,15 @@ def render_html(result: Any, *, standalone: bool = True, top: int = 10) -> str:
     >>> cfg = ReportConfig(store=Path("cases.duckdb"), as_of=pd.Timestamp("2026-11-23"), language="en",
     ...                    suppress_below=5)
     >>> flags = pd.DataFrame({"rank": [1], "area": ["T1"], "category": ["wage"], "kind": ["wave"],
-    ...     "window_start": [cfg.as_of], "window_end": [cfg.as_of], "expected": [4.0], "baseline": [1.0],
-    ...     "reason": ["4 cases in the next 13 weeks against 1 normally"]})
+    ...     "start": [cfg.as_of], "end": [cfg.as_of], "expected": [4.0], "baseline": [1.0],
+    ...     "reason": ["<5 cases from 2026-11-23 to 2026-11-23 against <5 normally"]})
     >>> none = pd.DataFrame()
     >>> result = ReportResult(config=cfg, as_of=cfg.as_of, prev_as_of=None, forecasts=none, flags=flags,
     ...     plan=none, risk=none, waves=none, surges=none, backcheck=none, backcheck_summary={}, rejects=none,
     ...     reads=none, names={"area": {"T1": "Town 1"}, "category": {"wage": "Unpaid wages"}, "theme": {},
     ...     "department": {}}, charts={}, notes={"surges": "ValueError: no data"}, run={})
     >>> page = render_html(result)
-    >>> page.startswith("<!DOCTYPE html>"), "Town 1 (T1)" in page, "&lt;5 cases in the next 13 weeks" in page
+    >>> page.startswith("<!DOCTYPE html>"), "Town 1 (T1)" in page, '<td class="n">&lt;5</td>' in page
     (True, True, True)
     >>> "Step surges failed and is missing from this report: ValueError: no data" in page
     True
@@ -171,19 +87,20 @@ def render_html(result: Any, *, standalone: bool = True, top: int = 10) -> str:
     def cat(code: Any) -> str:
         return nm["category"].get(str(code), str(code))
 
-    def kind(value: Any) -> str:
-        return t.get(f"kind_{value}", str(value))
+    def kind(value: Any) -> str:  # a merged flag's kinds, e.g. wave+surge, each in the language
+        return " + ".join(t.get(f"kind_{v}", v) for v in str(value).split("+"))
 
     flags = result.flags
     flag_rows = []
     for r in _rows(flags, top):
+        lo, hi = count(r.get("expected_lo"), k), count(r.get("expected_hi"), k)
         flag_rows.append({
-            "rank": r.get("rank", ""), "area": area(r.get("area")), "category": cat(r.get("category")),
-            "kind": kind(r.get("kind", "")),
-            "window": f"{_date(r.get('window_start'))} – {_date(r.get('window_end'))}"
-            if r.get("window_start") is not None else "",
-            "expected": display_count(r.get("expected"), k), "baseline": display_count(r.get("baseline"), k),
-            "reason": suppress_text(str(r.get("reason", "")), k),
+            "rank": r.get("rank", ""), "id": r.get("id", ""), "area": area(r.get("area")),
+            "category": cat(r.get("category")), "kind": kind(r.get("kind", "")),
+            "window": f"{_date(r.get('start'))} – {_date(r.get('end'))}" if r.get("start") is not None else "",
+            "expected": count(r.get("expected"), k), "interval": f"{lo}–{hi}" if lo and hi else "",
+            "observed": count(r.get("observed"), k), "baseline": count(r.get("baseline"), k),
+            "reason": str(r.get("reason", "")),  # rendered with the suppression by foresight.text
             "theme": nm["theme"].get(str(r.get("category")), r.get("theme", "")) or "",
         })
     plan_weeks: list[dict[str, Any]] = []
@@ -191,22 +108,20 @@ def render_html(result: Any, *, standalone: bool = True, top: int = 10) -> str:
         plan_weeks_all = sorted(result.plan["week"].unique())
         for week, g in result.plan[result.plan["week"].isin(plan_weeks_all[:4])].groupby("week", sort=True):
             plan_weeks.append({"week": _date(week), "rows": [
-                {"team": str(r.get("team", "")), "area": area(r.get("area")), "category": cat(r.get("category")),
+                {"team": team_name(r.get("team", ""), cfg.language), "area": area(r.get("area")), "category": cat(r.get("category")),
                  "theme": nm["theme"].get(str(r.get("category")), "") or "",
                  "department": nm["department"].get(str(r.get("category")), "") or "",
                  "kind": kind(r.get("kind", ""))} for r in g.to_dict(orient="records")]})
-    risk_rows = [{"area": area(r["area"]), "n_flags": int(r["n_flags"]), "risk_score": display_count(r["risk_score"]),
-                  "recent": display_count(r["recent"], k), "forecast": display_count(r["forecast"], k),
+    risk_rows = [{"area": area(r["area"]), "n_flags": int(r["n_flags"]), "risk_score": count(r["risk_score"]),
+                  "recent": count(r["recent"], k), "forecast": count(r["forecast"], k),
                   "change": "" if pd.isna(r["change"]) else f"{r['change']:+.0%}"}
                  for r in _rows(result.risk, top)]
     surge_rows = [{"area": area(r["area"]), "category": cat(r["category"]), "period": _date(r["ds"]),
-                   "observed": display_count(r["y"], k), "expected": display_count(r["expected"], k),
-                   "threshold": display_count(r.get("threshold"), k)}
+                   "observed": count(r["y"], k), "expected": count(r["expected"], k),
+                   "threshold": count(r.get("threshold"), k)}
                   for r in _rows(result.surges, top)]
     wave_rows = []
     if result.waves is not None and len(result.waves):
-        from foresight.warning.waves import period_label
-
         w = result.waves.sort_values("excess", ascending=False) if "excess" in result.waves else result.waves
         for r in _rows(w, top):
             wave_rows.append({"area": area(r["area"]), "category": cat(r["category"]),
@@ -214,33 +129,41 @@ def render_html(result: Any, *, standalone: bool = True, top: int = 10) -> str:
                               "end": period_label(int(r["end"]), freq, language=cfg.language),
                               "confidence": f"{int(r.get('recurred', 0))}/{int(r.get('years', 0))}"})
     bc = result.backcheck_summary or {}
-    bc_rows = [{"rank": r.get("rank", ""), "area": area(r["area"]), "category": cat(r["category"]),
-                "kind": kind(r.get("kind", "")), "forecast": display_count(r.get("forecast"), k),
-                "actual": display_count(r.get("actual"), k), "usual": display_count(r.get("usual"), k),
+    bc_rows = [{"id": r.get("id", r.get("rank", "")), "area": area(r["area"]), "category": cat(r["category"]),
+                "kind": kind(r.get("kind", "")), "forecast": count(r.get("forecast"), k),
+                "actual": count(r.get("actual"), k), "usual": count(r.get("usual"), k),
                 "outcome": t.get(f"out_{r.get('outcome')}", str(r.get("outcome")))}
                for r in _rows(result.backcheck, top)]
 
     def pct(v: Any) -> str:
         return "–" if v is None or (isinstance(v, float) and np.isnan(v)) else f"{v:.0%}"
 
-    bc_metrics = [(t["hit_rate"], pct(bc.get("hit_rate"))), (t["base_rate"], pct(bc.get("base_rate"))),
-                  (t["coverage"], pct(bc.get("coverage_80"))), (t["wape"], pct(bc.get("wape_total")))]
+    lift = bc.get("lift")
+    bc_metrics = [(t["flags_due"], str(bc.get("flags_due", 0))), (t["hit_rate"], pct(bc.get("hit_rate"))),
+                  (t["base_rate"], pct(bc.get("base_rate"))),
+                  (t["lift"], "–" if lift is None else f"{lift:.1f}×"),
+                  (t["coverage"], pct(bc.get("coverage_80"))), (t["wape_level"], pct(bc.get("wape_series"))),
+                  (t["wape"], pct(bc.get("wape_total")))]
+    bc_fallback = (render("backcheck.fallback", cfg.language, prev=_date(result.as_of - (
+        pd.DateOffset(weeks=cfg.backcheck_periods) if freq == "W" else pd.DateOffset(months=cfg.backcheck_periods))),
+        used=bc.get("prev_as_of", "")) if bc.get("fallback") else "")
     headline = _headline(result, t, flag_rows, k)
-    reads = [{"source": str(r.get("source", "")).rsplit("/", 1)[-1], "read": display_count(r.get("read")),
-              "accepted": display_count(r.get("accepted")), "rejected": display_count(r.get("rejected"))}
+    reads = [{"source": str(r.get("source", "")).rsplit("/", 1)[-1], "read": count(r.get("read")),
+              "accepted": count(r.get("accepted")), "rejected": count(r.get("rejected"))}
              for r in _rows(result.reads)]
-    rejects = [{"source": r["source"], "column": r["column"], "reason": r["reason"], "rows": display_count(r["rows"])}
-               for r in _rows(result.rejects, 15)]
+    rejects = [{"source": r["source"], "column": r["column"], "reason": reject_reason(r["reason"], cfg.language),
+                "rows": count(r["rows"])} for r in _rows(result.rejects, 15)]
     charts = {name: png_data_uri(png) for name, png in result.charts.items()}
     tpl = _env().get_template("report.html.j2")
     return tpl.render(
         t=t, lang=cfg.language, standalone=standalone,
         title=t["title_M"] if freq == "M" else t["title"], as_of=_date(result.as_of),
         generated=pd.Timestamp.now().strftime("%Y-%m-%d %H:%M"), horizon=cfg.horizon,
-        period_word=t[f"periods_{freq}"], level=cfg.level or "", headline=headline,
+        period_word=t[f"periods_{freq}"], level=level_name(cfg.level, cfg.language), headline=headline,
         flags=flag_rows, plan=plan_weeks, risk=risk_rows,
         surges=surge_rows, waves=wave_rows, charts=charts, backcheck=bc_rows, bc_metrics=bc_metrics,
-        bc_intro=t["backcheck_intro"].format(prev=bc.get("prev_as_of", "")) if bc else "",
+        bc_intro=t["backcheck_intro"].format(prev=bc.get("prev_as_of", "")) if bc.get("prev_as_of") else "",
+        bc_none=bool(bc.get("none")), bc_fallback=bc_fallback,
         reads=reads, rejects=rejects, notes=result.notes, info=result.info, k=k,
         suppressed=t["suppressed"].format(k=k) if k > 0 else "",
         plan_more=(len(result.plan["week"].unique()) > 4) if (result.plan is not None and "week" in result.plan) else False,
@@ -249,23 +172,17 @@ def render_html(result: Any, *, standalone: bool = True, top: int = 10) -> str:
 
 def _headline(result: Any, t: dict[str, str], flag_rows: list[dict[str, Any]], k: int) -> list[str]:
     """Three to five plain sentences: the top flags with their reasons, then the totals."""
-    zh = result.config.language == "zh"
-    lines = []
-    for r in flag_rows[:3]:
-        lines.append(f"{r['area']} · {r['category']}：{r['reason']}" if zh else
-                     f"{r['area']} · {r['category']}: {r['reason']}")
+    lang, freq = result.config.language, result.config.freq
+    lines = [render("headline.flag", lang, area=r["area"], category=r["category"], reason=r["reason"])
+             for r in flag_rows[:3]]
     tot = result.extra.get("total_forecast")
     if tot is not None and len(tot):
-        n = 4 if result.config.freq == "W" else 1
-        nxt = float(tot.sort_values("ds")["mean"].head(n).sum())
-        word = "周" if result.config.freq == "W" else "个月"
-        lines.append(f"未来{n}{word}全区预计约 {display_count(nxt, k)} 件。" if zh else
-                     f"About {display_count(nxt, k)} cases expected in the next {n} "
-                     f"{'weeks' if result.config.freq == 'W' else 'month'} across all areas.")
-    n_s = len(result.surges) if result.surges is not None else 0
-    n_p = len(result.plan) if result.plan is not None else 0
-    lines.append(f"共 {len(result.flags)} 条预警，{n_s} 处当前激增，已安排 {n_p} 次驻点。" if zh else
-                 f"{len(result.flags)} flags, {n_s} current surges, {n_p} outreach visits planned.")
+        n = 4 if freq == "W" else 1
+        lines.append(render("headline.total", lang, k=k, n=n, units=render(f"units.{freq}", lang),
+                            total=float(tot.sort_values("ds")["mean"].head(n).sum())))
+    lines.append(render("headline.counts", lang, flags=len(result.flags),
+                        surges=len(result.surges) if result.surges is not None else 0,
+                        visits=len(result.plan) if result.plan is not None else 0))
     if not flag_rows:
         lines.insert(0, t["no_flags"])
     return lines

@@ -10,7 +10,9 @@ every ingest with its row counts and the sha256 of each source, and the rejected
 - Atomic: one ingest is one transaction; a run killed halfway leaves the store as it was.
 - Only the canonical case columns are stored: personal data never reaches the file.
 
-Tables: ``schema_version``, ``ingests``, ``ingest_sources``, ``cases``, ``case_versions``, ``rejects``.
+Tables: ``schema_version``, ``ingests``, ``ingest_sources``, ``cases``, ``case_versions``, ``rejects``; and
+the weekly report's closed loop (schema 2): ``runs``, ``issued_flags``, ``issued_forecasts``,
+``flag_outcomes`` (see :meth:`CaseStore.record_run` and :func:`foresight.report.issued_flags`).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ import duckdb
 import pandas as pd
 
 from foresight.errors import DataError
-from foresight.store import _read, _write
+from foresight.store import _read, _runs, _write
 from foresight.store._schema import SCHEMA_VERSION, connect
 from foresight.store._write import IngestRecord, SourceHash
 
@@ -205,3 +207,40 @@ class CaseStore:
     def history(self, case_id: str) -> pd.DataFrame:
         """Every version of one case with the ``ingest_id`` that brought it, oldest first (empty if unknown)."""
         return _read.case_history(self.con, case_id)
+
+    # -- the report's runs ----------------------------------------------------------------------
+    def record_run(self, *, as_of: Any, freq: str, horizon: int, level: str | None, flags: pd.DataFrame,
+                   forecasts: pd.DataFrame) -> None:
+        """Record the flags and area x category forecasts a report run issued (a rerun replaces them).
+
+        Raises
+        ------
+        DataError
+            The store is open read-only.
+        """
+        if self.read_only:
+            raise DataError(f"the case store {self.path} is open read-only; open it with read_only=False")
+        _runs.record_run(self.con, as_of=pd.Timestamp(as_of), freq=freq, horizon=horizon, level=level, flags=flags,
+                         forecasts=forecasts)
+
+    def runs(self, freq: str | None = None) -> pd.DataFrame:
+        """The recorded report runs: ``as_of, freq, recorded_at, horizon, level``, oldest first."""
+        return _runs.runs(self.con, freq)
+
+    def issued_flags(self, *, as_of: Any = None, freq: str | None = None) -> pd.DataFrame:
+        """The flags recorded runs issued (``as_of, freq`` then the flag's id, kind, window and numbers)."""
+        return _runs.issued(self.con, "issued_flags", as_of=as_of, freq=freq)
+
+    def issued_forecasts(self, *, as_of: Any = None, freq: str | None = None) -> pd.DataFrame:
+        """The area x category forecasts recorded runs issued: ``as_of, freq, area, category, ds, mean, p10..``."""
+        return _runs.issued(self.con, "issued_forecasts", as_of=as_of, freq=freq)
+
+    def record_outcomes(self, outcomes: pd.DataFrame, *, scored_as_of: Any) -> None:
+        """Record how the run of ``scored_as_of`` scored earlier flags (``id, outcome, actual, usual, forecast``)."""
+        if self.read_only:
+            raise DataError(f"the case store {self.path} is open read-only; open it with read_only=False")
+        _runs.record_outcomes(self.con, outcomes, scored_as_of=pd.Timestamp(scored_as_of))
+
+    def flag_outcomes(self) -> pd.DataFrame:
+        """Every recorded outcome of an issued flag: ``id, scored_as_of, outcome, actual, usual, forecast``."""
+        return _runs.flag_outcomes(self.con)

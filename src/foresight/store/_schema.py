@@ -10,11 +10,12 @@ import duckdb
 
 from foresight.errors import ConfigError, DataError
 from foresight.store._frames import CASE_TYPES
+from foresight.store._runs import RUN_TABLES_DDL
 
 __all__ = ["SCHEMA_VERSION", "connect"]
 
 #: The schema version this code writes. Bump it and add a step to ``MIGRATIONS`` when tables change.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _EXPORT_SUFFIXES = {".csv", ".tsv", ".txt", ".xlsx", ".xls", ".parquet", ".json", ".toml"}
 
@@ -69,7 +70,9 @@ CREATE TABLE rejects (
 """
 
 #: ``MIGRATIONS[v]`` takes a connection at schema ``v`` (inside a transaction) to ``v + 1``.
-MIGRATIONS: dict[int, Callable[[duckdb.DuckDBPyConnection], None]] = {}
+MIGRATIONS: dict[int, Callable[[duckdb.DuckDBPyConnection], None]] = {
+    1: lambda con: con.execute(RUN_TABLES_DDL),  # 2: the report's runs, issued flags and outcomes
+}
 
 
 def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
@@ -136,6 +139,7 @@ def _prepare(con: duckdb.DuckDBPyConnection, path: Path, *, read_only: bool) -> 
         con.execute("BEGIN TRANSACTION")
         try:
             con.execute(_SCHEMA_V1)
+            con.execute(RUN_TABLES_DDL)
             con.execute("INSERT INTO schema_version (version) VALUES (?)", [SCHEMA_VERSION])
             con.execute("COMMIT")
         except BaseException:

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from foresight.periods import period_of_year
-from foresight.warning.waves import period_label
+from foresight.text import period_label, render
 
 __all__ = ["wave_basis", "wave_reason", "BASES"]
 
@@ -75,61 +75,46 @@ def wave_basis(tot: pd.DataFrame, waves: pd.DataFrame, notes: pd.Series, *, f: s
     return out
 
 
-def _change_text(change, language: str) -> str:
+def _change(change, language: str) -> str:
+    """The text of a level shift's change (``"up x2.50"``, ``"down 40%"``, ``"from zero"``)."""
     if change is None or (isinstance(change, float) and np.isnan(change)) or not str(change):
         return ""
     change = str(change)
     up = re.fullmatch(r"up x([\d.]+)", change)
     down = re.fullmatch(r"down (\d+)%", change)
-    if language == "zh":
-        if up:
-            return f"，约为此前的{up.group(1)}倍"
-        if down:
-            return f"，下降约{down.group(1)}%"
-        return "，此前几乎为零" if change == "from zero" else ""
     if up:
-        return f", x{up.group(1)} the level before"
+        return render("change.up", language, ratio=up.group(1))
     if down:
-        return f", down {down.group(1)}%"
-    return ", from near zero" if change == "from zero" else ""
+        return render("change.down", language, pct=down.group(1))
+    return render("change.zero", language) if change == "from zero" else ""
 
 
-def wave_reason(r, *, name: dict, horizon: int, f: str, language: str) -> str:
-    """The reason of one wave flag (a row of :func:`wave_basis`'s output), in ``language``."""
+def wave_reason(r, *, name: dict, f: str, language: str, k: int = 0) -> str:
+    """The reason of one wave flag (a row of :func:`wave_basis`'s output), counts below ``k`` hidden.
+
+    ``r`` carries the window (``start``, ``end``), the window's ``expected`` with ``expected_lo`` and
+    ``expected_hi``, its ``baseline``, the current rate ``now`` and the basis facts.
+    """
     label = name.get(r.category, r.category)
-    start = period_label(int(period_of_year(pd.DatetimeIndex([r.start]), f)[0]) + 1, f, language=language)
-    unit_en, unit_zh = ("week", "周") if f == "W" else ("month", "月")
+    start_label = period_label(int(period_of_year(pd.DatetimeIndex([r.start]), f)[0]) + 1, f, language=language)
+    per = render(f"per.{f}", language)
     now = r.now if np.isfinite(r.now) else 0.0
-    if language == "zh":
-        body = (f"未来{horizon}{unit_zh}约{r.expected:.0f}件（80%区间{r.lower:.0f}-{r.upper:.0f}件），"
-                f"常态约{r.baseline:.0f}件")
-        tail = f"；目前每{unit_zh}{now:.0f}件。"
-    else:
-        body = (f"{r.expected:.0f} cases in the next {horizon} {unit_en}s (80%: {r.lower:.0f}-{r.upper:.0f}) "
-                f"against {r.baseline:.0f} normally")
-        tail = f"; now {now:.0f} a {unit_en}."
+    body = render("wave.body", language, k=k, start=pd.Timestamp(r.start).date(), end=pd.Timestamp(r.end).date(),
+                  expected=r.expected, lo=r.expected_lo, hi=r.expected_hi, baseline=r.baseline)
+    tail = render("wave.tail", language, k=k, per=per, now=now)
     if r.basis == "seasonal":
-        on = period_label(int(r.s_onset), f, language=language)
-        en = period_label(int(r.s_end), f, language=language)
-        hist = ""
+        history = ""
         if np.isfinite(r.s_peak_low) and np.isfinite(r.s_years):
-            lo, hi = int(r.s_peak_low), int(r.s_peak_high)
-            rng_txt = f"{lo}" if lo == hi else f"{lo}-{hi}"
-            hist = (f"；近{int(r.s_years)}年峰值每{unit_zh}{rng_txt}件" if language == "zh"
-                    else f"; the last {int(r.s_years)} years peaked at {rng_txt} cases a {unit_en}")
-        if language == "zh":
-            return (f"预计{start}起出现{label}季节性波峰，往年{on}至{en}，近{int(r.s_years)}年中"
-                    f"{int(r.s_recurred)}年出现：{body}{hist}{tail}")
-        return (f"{label} seasonal wave expected from {start}; the season runs {on} to {en} and came in "
-                f"{int(r.s_recurred)} of the last {int(r.s_years)} years: {body}{hist}{tail}")
+            key = "wave.history" if int(r.s_peak_low) == int(r.s_peak_high) else "wave.history_range"
+            history = render(key, language, k=k, years=int(r.s_years), per=per, peak_lo=int(r.s_peak_low),
+                             peak_hi=int(r.s_peak_high))
+        return render("wave.seasonal", language, start_label=start_label, label=label,
+                      onset=period_label(int(r.s_onset), f, language=language),
+                      season_end=period_label(int(r.s_end), f, language=language), years=int(r.s_years),
+                      recurred=int(r.s_recurred), body=body, history=history, tail=tail)
     if r.basis == "level":
-        change = _change_text(r.shift_change, language)
         down = str(r.shift_change or "").startswith("down")
-        if language == "zh":
-            moved = "变化" if down else "上移"
-            return f"{label}自{r.shift_date}起水平{moved}{change}，非季节性波峰：{body}{tail}"
-        return (f"{label} level {'changed' if down else 'shifted up'} since {r.shift_date}{change}; not a "
-                f"seasonal wave: {body}{tail}")
-    if language == "zh":
-        return f"预计{start}起{label}偏高，未发现往年同期波峰或水平突变：{body}{tail}"
-    return f"{label} rise expected from {start}; no recurring season or level shift found: {body}{tail}"
+        return render("wave.level", language, label=label, shift_date=r.shift_date,
+                      moved=render("moved.down" if down else "moved.up", language),
+                      change=_change(r.shift_change, language), body=body, tail=tail)
+    return render("wave.other", language, start_label=start_label, label=label, body=body, tail=tail)

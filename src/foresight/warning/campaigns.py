@@ -137,7 +137,7 @@ def evaluate_campaign(
         raise DataError(f"the counterfactual forecast covers {len(fc)} of the {periods} campaign periods; "
                         "pass forecasts made at the campaign start for the whole window.")
     tot = expected_totals(fc).iloc[0]
-    sd = (tot["upper"] - tot["lower"]) / (2 * _Z80)
+    sd = (tot["expected_hi"] - tot["expected_lo"]) / (2 * _Z80)
     # placebo years: the same forecast made one and two years before, where no campaign ran, measures
     # how far such a forecast misses over a window this long (errors across weeks are correlated, which
     # the per-week spread ignores); their mean squared relative error widens the interval

@@ -96,7 +96,9 @@ def plan_outreach(
     if not names or capacity_per_week < 1 or weeks < 1 or visits < 1 or lead < 0 or not 0 < effect <= 1:
         raise ConfigError("need at least one team, capacity_per_week >= 1, weeks >= 1, visits >= 1, "
                           "lead >= 0 and 0 < effect <= 1.")
-    fl = flags[flags["kind"].isin(kinds)].reset_index(drop=True)
+    # a merged flag (``wave+surge``) is planned when any of its kinds is
+    parts = flags["kind"].astype(str).str.split("+")
+    fl = flags[[bool(set(p) & set(kinds)) for p in parts]].reset_index(drop=True)
     if start is None:
         start = flags.attrs.get("as_of") or (pd.to_datetime(fl["start"]).min() if len(fl) else None)
     empty = pd.DataFrame({c: pd.Series(dtype="object") for c in PLAN_COLUMNS})
@@ -110,11 +112,13 @@ def plan_outreach(
 
     ws = pd.to_datetime(fl["start"])
     we = pd.to_datetime(fl["end"])
+    # a wave ahead is visited `lead` weeks before its window; anything else (a surge now) at once
+    ahead = np.array(["wave" in str(k).split("+") for k in fl["kind"]]) & (ws >= grid[0]).to_numpy()
 
     def value(i: int, k: int) -> float:
         """Prevented cases when flag i's visits start in plan week k."""
         w = grid[k]
-        best = ws[i] - pd.Timedelta(weeks=lead) if fl.at[i, "kind"] == "wave" else grid[0]
+        best = ws[i] - pd.Timedelta(weeks=lead) if ahead[i] else grid[0]
         if w <= best:
             timely = 1.0
         else:
@@ -127,7 +131,7 @@ def plan_outreach(
     for i in order:
         placed = False
         # a wave's visits start no earlier than `lead` weeks before its window opens
-        earliest = ws[i] - pd.Timedelta(weeks=lead) if fl.at[i, "kind"] == "wave" else grid[0]
+        earliest = ws[i] - pd.Timedelta(weeks=lead) if ahead[i] else grid[0]
         for k in range(len(grid) - visits + 1):
             if grid[k] + pd.Timedelta(days=6) < earliest:
                 continue

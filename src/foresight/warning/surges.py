@@ -82,7 +82,7 @@ def surges(
     panel: pd.DataFrame,
     as_of: str | pd.Timestamp,
     *,
-    weeks: int = 4,
+    weeks: int = 2,
     alpha: float = 0.005,
     fdr: float | None = None,
     years: int = 5,

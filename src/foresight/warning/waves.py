@@ -37,6 +37,7 @@ from foresight.errors import ConfigError
 from foresight.matrix import SeriesMatrix, to_matrix
 from foresight.periods import normalize_freq, panel_freq, period_of_year
 from foresight.schemas import check_panel
+from foresight.text import period_label
 
 __all__ = ["waves", "seasonal_profile", "WAVE_COLUMNS", "period_label"]
 
@@ -44,8 +45,6 @@ WAVE_COLUMNS = [
     "area", "category", "onset", "peak", "end", "periods", "base", "peak_level", "height",
     "peak_low", "peak_high", "excess", "years", "recurred", "confidence", "z",
 ]
-
-_MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
 
 @dataclass(frozen=True)
@@ -417,37 +416,3 @@ def _walk_flanks(prof, floor, s_start, r_start, r_end, shift, in_wave, P, max_st
               & ~in_wave[s_start, nxt] & (r_end < P - 1))
         r_end = r_end + go
     return r_start, r_end
-
-
-def period_label(period: int, freq: str = "W", *, language: str = "en") -> str:
-    """A readable label for a period of the year: ``"week 10 (early Mar)"`` or ``"第10周（3月上旬）"``.
-
-    Parameters
-    ----------
-    period
-        Week of the year (1-53) for ``freq="W"``, month (1-12) for ``freq="M"``.
-    freq
-        ``"W"`` or ``"M"``.
-    language
-        ``"en"`` or ``"zh"``.
-
-    Returns
-    -------
-    str
-
-    Examples
-    --------
-    >>> period_label(10)
-    'week 10 (early Mar)'
-    >>> period_label(10, language="zh")
-    '第10周（3月上旬）'
-    >>> period_label(7, "M")
-    'Jul'
-    """
-    if normalize_freq(freq) == "M":
-        return f"{int(period)}月" if language == "zh" else _MONTHS[int(period) - 1]
-    day = pd.Timestamp(2021, 1, 1) + pd.Timedelta(days=7 * (int(period) - 1) + 3)
-    third = min((day.day - 1) // 10, 2)
-    if language == "zh":
-        return f"第{int(period)}周（{day.month}月{'上中下'[third]}旬）"
-    return f"week {int(period)} ({('early', 'mid', 'late')[third]} {_MONTHS[day.month - 1]})"

@@ -1,0 +1,256 @@
+"""The early-warning settings: one frozen dataclass per detector, with named, sourced defaults.
+
+The library (:func:`foresight.warning.flags`), the report and the command line read these defaults
+and nowhere else; a test checks that :func:`~foresight.warning.waves` and
+:func:`~foresight.warning.surges` keep the same defaults in their own keyword arguments.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+from foresight.errors import ConfigError
+
+__all__ = ["FLAG_KINDS", "FlagSettings", "SurgeSettings", "WaveSettings"]
+
+#: The kinds of flag, in the order a merged flag names them (``wave+surge``).
+FLAG_KINDS = ("wave", "surge", "escalation")
+
+
+@dataclass(frozen=True)
+class WaveSettings:
+    """Settings of the seasonal-wave finder :func:`foresight.warning.waves` (its keyword arguments).
+
+    Attributes
+    ----------
+    min_years : int
+        Fewest complete years before a series' waves count: two, so a season is seen to come back.
+    min_height : float
+        Smallest peak-to-base ratio, 1.5: the ``wave_ratio`` of a wave flag.
+    min_periods : int or None
+        Shortest wave; None means 3 weeks or 1 month (a single busy week is a surge, not a season).
+    min_z : float
+        Significance of the pooled excess, 3 standard errors: about a Bonferroni bound at 5% over
+        the 52 weeks a window can start in.
+    min_confidence : float
+        Share of years the wave came, 0.5: a season recurs in most years.
+    min_excess : float
+        Fewest extra cases per season, 3: below that a season is too small to plan for.
+    level : float
+        Where onset and end are read, 10% of the way from base to peak.
+    base_quantile : float
+        Quantile of the profile taken as the off-season base: the lower quartile.
+    recur : float
+        A year has the wave when it rises half the typical ratio above its base.
+    smooth : int or None
+        Circular smoothing width; None means 3 weeks (5 for sparse series) or 1 month.
+    min_coverage : float
+        Share of a year's periods a series must cover for that year to count, 0.9.
+
+    Examples
+    --------
+    >>> WaveSettings().min_height, WaveSettings(min_z=2.0).kwargs()["min_z"]
+    (1.5, 2.0)
+    """
+
+    min_years: int = 2
+    min_height: float = 1.5
+    min_periods: int | None = None
+    min_z: float = 3.0
+    min_confidence: float = 0.5
+    min_excess: float = 3.0
+    level: float = 0.1
+    base_quantile: float = 0.25
+    recur: float = 0.5
+    smooth: int | None = None
+    min_coverage: float = 0.9
+
+    def kwargs(self) -> dict[str, Any]:
+        """The settings as keyword arguments of :func:`foresight.warning.waves`.
+
+        Examples
+        --------
+        >>> sorted(WaveSettings().kwargs())[:3]
+        ['base_quantile', 'level', 'min_confidence']
+        """
+        return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True)
+class SurgeSettings:
+    """Settings of the surge detector :func:`foresight.warning.surges` (Noufaily et al. 2013).
+
+    Attributes
+    ----------
+    weeks : int
+        Latest periods tested, 2: a surge is news for two weeks; the report's surge table and its
+        surge flags are the same alarms (the rule the flags always used; the table tested 4).
+    alpha : float
+        Per-test false-alarm level, 0.005: about 5 false alarms per 1,000 series-weeks, measured on
+        seasonal negative-binomial noise (see :mod:`foresight.warning.surges`).
+    fdr : float or None
+        Benjamini-Hochberg level over all tests instead of ``alpha``; None keeps ``alpha``.
+    years : int
+        Years of baseline, 5 (Noufaily et al. 2013, ``b = 5``).
+    window : int or None
+        Half-width of the same-season window; None means 3 weeks or 1 month (Noufaily ``w = 3``).
+    n_periods : int
+        Levels of the seasonal factor, 10 (Noufaily et al. 2013).
+    guard : int or None
+        Latest periods left out of the baseline; None means 26 weeks or 6 months (Noufaily).
+    reweight : bool
+        Down-weight past outbreaks in the baseline (Noufaily et al. 2013).
+    weights_threshold : float
+        Residual above which a baseline period is down-weighted, 2.58 (Noufaily et al. 2013).
+    trend : bool
+        Allow a significant time trend (Farrington et al. 1996).
+    limit : tuple of int or None
+        No alarm unless the last 4 periods hold 5 cases: Farrington's ``limit54``.
+    min_baseline : int or None
+        Fewest baseline periods; None means one year.
+    estimation_error : bool
+        Widen the threshold by the estimation error of the mean (the plug-in alarms 20-50% too often).
+    pool_dispersion : float or None
+        Shrink a sparse series' dispersion toward its category's, weight ``n / (n + 100)``.
+
+    Examples
+    --------
+    >>> SurgeSettings().alpha, SurgeSettings().kwargs()["weeks"]
+    (0.005, 2)
+    """
+
+    weeks: int = 2
+    alpha: float = 0.005
+    fdr: float | None = None
+    years: int = 5
+    window: int | None = None
+    n_periods: int = 10
+    guard: int | None = None
+    reweight: bool = True
+    weights_threshold: float = 2.58
+    trend: bool = True
+    limit: tuple[int, int] | None = (5, 4)
+    min_baseline: int | None = None
+    estimation_error: bool = True
+    pool_dispersion: float | None = 100.0
+
+    def kwargs(self) -> dict[str, Any]:
+        """The settings as keyword arguments of :func:`foresight.warning.surges`.
+
+        Examples
+        --------
+        >>> SurgeSettings(alpha=0.01).kwargs()["alpha"]
+        0.01
+        """
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+
+
+@dataclass(frozen=True)
+class FlagSettings:
+    """Settings of :func:`foresight.warning.flags`: which flags are raised, and how many are kept.
+
+    Attributes
+    ----------
+    wave_ratio : float
+        A wave: the horizon total reaches 1.5 x normal (the seasonal-wave finder's ``min_height``).
+    wave_min : float
+        ... and at least 10 cases: fewer is not worth a team's visit.
+    wave_prob : float or None
+        Flag a wave when the horizon total has at least this probability of reaching the wave
+        level: 0.2 (with ``level_cv=0.22``, ``level_cases=20``) is the best pooled F1 on seven NYC
+        council origins of 2017-2018 (``benchmarks/flags_nyc.py``); when waves are rare the
+        F1-optimal probability is about half the attainable F1 (Lipton et al. 2014). None asks the
+        expected total itself to reach the wave level.
+    level_cv, level_cases : float
+        Uncertainty of the forecast level over the horizon: the total is negative binomial with
+        variance ``m + v m^2``, ``v = level_cv**2 + level_cases / (n + 1)``, ``n`` the series' cases in
+        the last year (fitted with ``wave_prob`` on the same NYC origins).
+    seasonal : bool
+        Also flag recurring seasonal waves that start within the horizon (the lead-time trigger).
+    kinds : tuple of str
+        The kinds raised (:data:`FLAG_KINDS`).
+    escalation_weeks : int
+        Window of the escalation test, 8 periods: two months of collective/repeat/higher-level cases.
+    escalation_weight : float
+        Weight of an escalated petition in the score, 3: each can bring several more visits.
+    min_excess : float
+        No flag expects fewer than 2 cases above usual (issue 9: flags worth less than a case were
+        padding the list).
+    max_flags : int or None
+        Keep the top 20 (a district's two-page list); None keeps all.
+    waves : WaveSettings
+        Settings of the seasonal waves the flags use when they are not passed in.
+    surges : SurgeSettings
+        Settings of the surge detector the flags use when the surges are not passed in.
+
+    Examples
+    --------
+    >>> s = FlagSettings()
+    >>> s.wave_prob, s.min_excess, s.surges.alpha
+    (0.2, 2.0, 0.005)
+    >>> s.replace(max_flags=5, alpha=0.01).surges.alpha  # a detector's setting by its name
+    0.01
+    """
+
+    wave_ratio: float = 1.5
+    wave_min: float = 10.0
+    wave_prob: float | None = 0.2
+    level_cv: float = 0.22
+    level_cases: float = 20.0
+    seasonal: bool = True
+    kinds: tuple[str, ...] = FLAG_KINDS
+    escalation_weeks: int = 8
+    escalation_weight: float = 3.0
+    min_excess: float = 2.0
+    max_flags: int | None = 20
+    waves: WaveSettings = field(default_factory=WaveSettings)
+    surges: SurgeSettings = field(default_factory=SurgeSettings)
+
+    def __post_init__(self) -> None:
+        unknown = set(self.kinds) - set(FLAG_KINDS)
+        if unknown:
+            raise ConfigError(f"unknown flag kind(s) {sorted(unknown)}; use {', '.join(FLAG_KINDS)}.")
+        if self.wave_ratio <= 1 or self.wave_min < 0 or self.min_excess < 0:
+            raise ConfigError("wave_ratio must be > 1, wave_min >= 0 and min_excess >= 0.")
+        if self.wave_prob is not None and not 0 < self.wave_prob < 1:
+            raise ConfigError(f"wave_prob={self.wave_prob} must be between 0 and 1 (e.g. 0.2), or None.")
+        if not self.level_cv > 0 or not self.level_cases >= 0:
+            raise ConfigError(f"level_cv={self.level_cv} must be > 0 (e.g. 0.22) and "
+                              f"level_cases={self.level_cases} >= 0.")
+        if self.escalation_weeks < 1:
+            raise ConfigError("escalation_weeks must be >= 1.")
+        if self.max_flags is not None and self.max_flags < 1:
+            raise ConfigError(f"max_flags={self.max_flags} must be >= 1, or None to keep all.")
+
+    def replace(self, **changes: Any) -> FlagSettings:
+        """A copy with some settings changed: a flag setting, or a wave or surge setting by its name.
+
+        Raises
+        ------
+        ConfigError
+            A name that is no setting.
+
+        Examples
+        --------
+        >>> FlagSettings().replace(wave_min=5, min_z=2.5).waves.min_z
+        2.5
+        """
+        own = {f.name for f in dataclasses.fields(self)}
+        wave = {f.name for f in dataclasses.fields(WaveSettings)}
+        surge = {f.name for f in dataclasses.fields(SurgeSettings)}
+        bad = sorted(set(changes) - own - wave - surge)
+        if bad:
+            raise ConfigError(f"unknown flag setting(s) {bad}; see foresight.warning.FlagSettings, "
+                              "WaveSettings and SurgeSettings for the names.")
+        if "kinds" in changes:
+            changes["kinds"] = tuple(changes["kinds"])
+        mine = {k: v for k, v in changes.items() if k in own}
+        w = {k: v for k, v in changes.items() if k in wave and k not in own}
+        s = {k: v for k, v in changes.items() if k in surge and k not in own and k not in wave}
+        if w:
+            mine["waves"] = dataclasses.replace(mine.get("waves", self.waves), **w)
+        if s:
+            mine["surges"] = dataclasses.replace(mine.get("surges", self.surges), **s)
+        return dataclasses.replace(self, **mine)

@@ -1,0 +1,245 @@
+"""The three kinds of flag, each a frame of candidate flags in one vocabulary (internal).
+
+Every builder returns the columns of :data:`PART_COLUMNS`: the flag's window (``start``, ``end``),
+``expected`` cases over that window with its 80% interval (``expected_lo``, ``expected_hi``),
+``observed`` cases (past windows only: surges, escalations), the ``baseline`` (usual cases over the
+window), ``excess`` (cases above usual: expected for a wave, observed for a surge or escalation),
+``p_wave`` (the probability that the horizon total reaches the wave level; waves only), ``score``
+and the ``reason`` (rendered by :mod:`foresight.text`, counts below ``k`` hidden).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from foresight.errors import DataError
+from foresight.text import render
+from foresight.periods import period_of_year, period_offset, periods_per_year, shift
+from foresight.warning._reasons import wave_basis, wave_reason
+from foresight.settings import FlagSettings
+
+__all__ = ["PART_COLUMNS", "escalation_flags", "surge_flags", "wave_flags"]
+
+PART_COLUMNS = ["area", "category", "kind", "start", "end", "expected", "expected_lo", "expected_hi", "observed",
+                "baseline", "excess", "p_wave", "score", "reason"]
+
+
+def _trailing_rate(hist: pd.DataFrame, as_of: pd.Timestamp, f: str) -> pd.DataFrame:
+    """Per series: the mean count of the last year (``normal``) and of the last 4 weeks or month (``now``)."""
+    ds = pd.to_datetime(hist["ds"])
+    recent = hist[ds >= shift(as_of, -periods_per_year(f), f)]
+    last = shift(as_of, -(4 if f == "W" else 1), f)
+    r = recent.groupby(["area", "category"], sort=False, observed=True)["y"].mean().rename("normal")
+    now = recent[ds[recent.index] >= last].groupby(["area", "category"], sort=False,
+                                                           observed=True)["y"].mean().rename("now")
+    return pd.concat([r, now], axis=1).reset_index()
+
+
+def _nb(m, v) -> tuple[np.ndarray, np.ndarray]:
+    """Size and probability of the negative binomial with mean ``m``, variance ``m + v m^2``."""
+    m = np.maximum(np.asarray(m, dtype=float), 1e-9)
+    k = 1.0 / np.asarray(v, dtype=float)
+    return k, k / (k + m)
+
+
+def _poisson_interval(m: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    m = m.astype(float).to_numpy()
+    return stats.poisson.ppf(0.1, m).astype(float), stats.poisson.ppf(0.9, m).astype(float)
+
+
+def _horizon(fc: pd.DataFrame, as_of: pd.Timestamp, horizon: int, f: str) -> pd.DataFrame:
+    need = {"area", "category", "ds", "mean"}
+    if not need <= set(fc.columns):
+        raise DataError(f"forecasts lacks {sorted(need - set(fc.columns))}; pass the frame "
+                        "foresight.forecasting.forecast returns.")
+    fc = fc[pd.to_datetime(fc["ds"]) >= as_of].copy()
+    fc["ds"] = pd.to_datetime(fc["ds"])
+    if f == "W":
+        return fc[fc["ds"] < as_of + horizon * period_offset(f)]
+    return fc.groupby(["area", "category"], sort=False).head(horizon)
+
+
+def _seasonal(tot: pd.DataFrame, fc: pd.DataFrame, waves: pd.DataFrame, trig: pd.Series, *, as_of, horizon, f,
+              s: FlagSettings) -> pd.DataFrame:
+    """Mark the series whose recurring wave starts within the horizon (the lead-time trigger)."""
+    pos = period_of_year(pd.DatetimeIndex([shift(as_of, k, f) for k in range(horizon)]), f) + 1
+    w = waves[waves["onset"].isin(pos)].copy()
+    if w.empty:
+        tot["lead"], tot["base"] = np.nan, np.nan
+        return tot
+    w["lead"] = w["onset"].map({int(p): k for k, p in reversed(list(enumerate(pos)))}).astype(int)
+    w = (w.sort_values("excess", ascending=False).drop_duplicates(["area", "category"])
+         [["area", "category", "onset", "base", "lead"]])
+    tot = tot.merge(w, on=["area", "category"], how="left")
+    # the forecast over the wave's weeks inside the horizon must itself look like a wave
+    part = fc.assign(k=fc.groupby(["area", "category"], sort=False).cumcount()).merge(
+        w[["area", "category", "lead"]], on=["area", "category"])
+    part = part[part["k"] >= part["lead"]]
+    in_wave = part.groupby(["area", "category"], sort=False)["mean"].agg(wave_sum="sum", wave_n="size")
+    tot = tot.merge(in_wave.reset_index(), on=["area", "category"], how="left")
+    season = (tot["onset"].notna() & (tot["expected"] >= s.wave_min)
+              & (tot["wave_sum"] >= s.wave_ratio * tot["base"].fillna(np.inf) * tot["wave_n"]) & ~trig.to_numpy())
+    tot.loc[season, "trigger"] = "season"
+    return tot
+
+
+def wave_flags(hist: pd.DataFrame, fc: pd.DataFrame, waves: pd.DataFrame, *, as_of: pd.Timestamp, horizon: int,
+               f: str, s: FlagSettings, name: dict, language: str, k: int,
+               wave_p: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Waves coming: the forecast total (or a recurring season starting) within the horizon.
+
+    ``wave_p`` (``area, category, p_wave``, e.g. the learned probability) replaces the gamma-Poisson
+    probability of the forecast trigger when given.
+    """
+    fc = _horizon(fc, as_of, horizon, f)
+    if fc.empty:
+        return pd.DataFrame(columns=PART_COLUMNS)
+    g = fc.groupby(["area", "category"], sort=False)["mean"].sum().rename("total").reset_index()
+    tot = g.merge(_trailing_rate(hist, as_of, f), on=["area", "category"], how="left")
+    tot["expected"] = tot["total"]
+    normal = tot["normal"].fillna(0.0).to_numpy()
+    # the horizon total is gamma-Poisson: Poisson counts around one uncertain level
+    tot["v"] = s.level_cv ** 2 + s.level_cases / (normal * periods_per_year(f) + 1.0)
+    size, prob = _nb(tot["total"], tot["v"])
+    need = np.ceil(np.maximum(s.wave_ratio * normal * horizon, s.wave_min))
+    tot["p_wave"] = stats.nbinom.sf(need - 1, size, prob)
+    if wave_p is not None:
+        p = tot[["area", "category"]].merge(wave_p[["area", "category", "p_wave"]], how="left")["p_wave"]
+        tot["p_wave"] = p.fillna(0.0).to_numpy()
+        trig = tot["p_wave"] >= (0.5 if s.wave_prob is None else s.wave_prob)
+    elif s.wave_prob is None:
+        trig = (tot["total"] >= s.wave_ratio * normal * horizon) & (tot["total"] >= s.wave_min)
+    else:  # a likely-enough wave whose expected total is above normal, not mere noise
+        trig = (tot["p_wave"] >= s.wave_prob) & (tot["total"] > normal * horizon)
+    tot["trigger"] = np.where(trig, "forecast", "")
+    if s.seasonal and waves is not None and len(waves):
+        tot = _seasonal(tot, fc, waves, trig, as_of=as_of, horizon=horizon, f=f, s=s)
+    else:
+        tot["lead"], tot["base"] = np.nan, np.nan
+    tot = tot[tot["trigger"] != ""]
+    if tot.empty:
+        return pd.DataFrame(columns=PART_COLUMNS)
+    # the window: forecast periods above the normal rate (or from the seasonal onset)
+    fc = fc.merge(tot[["area", "category", "normal", "lead", "trigger"]], on=["area", "category"])
+    fc["k"] = fc.groupby(["area", "category"], sort=False).cumcount()
+    hot = ((fc["mean"] >= s.wave_ratio * fc["normal"].fillna(0))
+           | ((fc["trigger"] == "season") & (fc["k"] >= fc["lead"])))
+    win = fc[hot].groupby(["area", "category"], sort=False).agg(
+        start=("ds", "min"), end=("ds", "max"))
+    every = fc.groupby(["area", "category"], sort=False).agg(fmin=("ds", "min"), fmax=("ds", "max"))
+    win = every.join(win)
+    win["start"] = win["start"].fillna(win["fmin"])
+    win["end"] = win["end"].fillna(win["fmax"])
+    tot = tot.merge(win[["start", "end"]].reset_index(), on=["area", "category"], how="left")
+    inside = fc.merge(tot[["area", "category", "start", "end"]], on=["area", "category"])
+    inside = inside[(inside["ds"] >= inside["start"]) & (inside["ds"] <= inside["end"])]
+    sums = inside.groupby(["area", "category"], sort=False)["mean"].agg(w_exp="sum", w_n="size").reset_index()
+    tot = tot.merge(sums, on=["area", "category"], how="left")
+    tot["expected"] = tot["w_exp"]
+    size, prob = _nb(tot["expected"], tot["v"])
+    tot["expected_lo"] = stats.nbinom.ppf(0.1, size, prob).astype(float)
+    tot["expected_hi"] = stats.nbinom.ppf(0.9, size, prob).astype(float)
+    # usual cases over the window: the trailing rate, or a seasonal wave's off-season base
+    rate = np.where(tot["trigger"] == "season", tot["base"], tot["normal"].fillna(0.0))
+    tot["baseline"] = rate * tot["w_n"]
+    tot["excess"] = np.maximum(tot["expected"] - tot["baseline"], 0.0)
+    tot["score"] = tot["excess"]
+    tot["observed"] = np.nan
+    tot["kind"] = "wave"
+    notes = (fc.groupby(["area", "category"], sort=False)["note"].first().to_dict() if "note" in fc.columns else {})
+    tot = wave_basis(tot, waves, notes, f=f)
+    tot["reason"] = [wave_reason(r, name=name, f=f, language=language, k=k) for r in tot.itertuples()]
+    return tot[PART_COLUMNS]
+
+
+def surge_flags(surges: pd.DataFrame, *, as_of: pd.Timestamp, f: str, s: FlagSettings, name: dict, language: str,
+                k: int) -> pd.DataFrame:
+    """Surges now: the alarms of the surges frame (its latest periods before ``as_of``), one flag per series."""
+    if surges is None or surges.empty:
+        return pd.DataFrame(columns=PART_COLUMNS)
+    need = {"area", "category", "ds", "y", "expected", "threshold"}
+    if not need <= set(surges.columns):
+        raise DataError(f"surges lacks {sorted(need - set(surges.columns))}; pass the frame "
+                        "foresight.warning.surges returns (or leave it out).")
+    ds = pd.to_datetime(surges["ds"])
+    recent = surges[ds < as_of]
+    if "alarm" in recent.columns:
+        recent = recent[recent["alarm"].astype(bool)]
+    if recent.empty:
+        return pd.DataFrame(columns=PART_COLUMNS)
+    g = recent.assign(ds=pd.to_datetime(recent["ds"])).groupby(["area", "category"], sort=False).agg(
+        start=("ds", "min"), end=("ds", "max"), observed=("y", "sum"), baseline=("expected", "sum"),
+        thr=("threshold", "max"), n=("ds", "size")).reset_index()
+    g["observed"] = g["observed"].astype(float)
+    g["expected"] = g["baseline"]  # what the season predicted for the window
+    g["expected_lo"], g["expected_hi"] = _poisson_interval(g["expected"])
+    g["excess"] = np.maximum(g["observed"] - g["baseline"], 0.0)
+    g["score"] = g["excess"]
+    g["p_wave"] = np.nan
+    g["kind"] = "surge"
+    unit, per = render(f"unit.{f}", language), render(f"per.{f}", language)
+    g["reason"] = [render("surge", language, k=k, label=name.get(r.category, r.category), start=r.start.date(),
+                          n=r.n, unit=unit, per=per, observed=r.observed, baseline=r.baseline, threshold=r.thr)
+                   for r in g.itertuples()]
+    return g[PART_COLUMNS]
+
+
+def escalation_flags(cases: pd.DataFrame, hist: pd.DataFrame, *, as_of: pd.Timestamp, f: str, s: FlagSettings,
+                     name: dict, language: str, k: int) -> pd.DataFrame:
+    """Collective, repeat or higher-level petitions rising in share (conditional binomial test)."""
+    need = {"received", "area", "category", "collective", "repeat", "level"}
+    if not need <= set(cases.columns):
+        raise DataError(f"cases lacks {sorted(need - set(cases.columns))}; pass read_cases(...).cases.")
+    c = cases[pd.to_datetime(cases["received"]) < as_of]
+    high = c["level"].isin(["city", "province", "national"]).fillna(False).astype(bool)
+    esc = (c["collective"].fillna(False).astype(bool) | c["repeat"].fillna(False).astype(bool) | high)
+    if not esc.any():
+        return pd.DataFrame(columns=PART_COLUMNS)
+    frame = pd.DataFrame({"area": c["area"].astype(str).to_numpy(), "category": c["category"].astype(str).to_numpy(),
+                          "rec": pd.to_datetime(c["received"]).to_numpy(), "esc": esc.to_numpy(dtype=float)})
+    weeks = s.escalation_weeks
+    w0 = shift(as_of, -weeks, f)
+    year = periods_per_year(f) * period_offset(f)
+    first = frame["rec"].min()
+
+    def window(a, b):
+        m = frame[(frame["rec"] >= a) & (frame["rec"] < b)]
+        return m.groupby(["area", "category"])["esc"].agg(["sum", "size"])
+
+    now = window(w0, as_of).rename(columns={"sum": "now", "size": "now_all"})
+    # baseline: the escalated share of all cases in the same weeks of the last two years (escalations
+    # have seasons too), or in the year before the window when the history is shorter; the share, not
+    # the count, so that a rise in all petitions is not read as escalation
+    past = [window(w0 - j * year, as_of - j * year) for j in (1, 2) if w0 - j * year >= first]
+    if not past:
+        past = [window(w0 - year, w0)]
+    before = pd.concat(past).groupby(level=[0, 1]).sum().rename(columns={"sum": "before", "size": "before_all"})
+    g = now.join(before, how="left").fillna(0).reset_index()
+    keys = hist[["area", "category"]].drop_duplicates().astype(str)
+    g = g.merge(keys, on=["area", "category"], how="inner")
+    # half a case of prior so a category that never escalated is not infinitely surprising
+    share = (g["before"] + 0.5) / (g["before_all"] + 1.0)
+    g["baseline"] = share * g["now_all"]
+    # conditional two-sample test: given all escalated cases of both windows, are too many in the
+    # recent one for its share of all cases?
+    n_esc = (g["now"] + g["before"]).astype(int)
+    frac = g["now_all"] / np.maximum(g["now_all"] + g["before_all"], 1)
+    p = stats.binom.sf(g["now"] - 1, n_esc, frac)
+    g = g[(p < 0.01) & (g["now"] >= 3) & (g["now"] >= 2 * g["baseline"])].copy()
+    if g.empty:
+        return pd.DataFrame(columns=PART_COLUMNS)
+    g["observed"] = g["now"].astype(float)
+    g["expected"] = g["baseline"]
+    g["expected_lo"], g["expected_hi"] = _poisson_interval(g["expected"])
+    g["start"] = w0
+    g["end"] = shift(as_of, -1, f)
+    g["excess"] = g["observed"] - g["baseline"]
+    g["score"] = s.escalation_weight * g["excess"]
+    g["p_wave"] = np.nan
+    g["kind"] = "escalation"
+    units = render(f"units.{f}", language)
+    g["reason"] = [render("escalation", language, k=k, label=name.get(r.category, r.category), n=weeks, units=units,
+                          observed=r.observed, baseline=r.baseline) for r in g.itertuples()]
+    return g[PART_COLUMNS]
