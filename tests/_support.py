@@ -24,3 +24,24 @@ PII = {
 def contains_pii(text: str) -> list[str]:
     """The planted personal values found in ``text``."""
     return [v for vals in PII.values() for v in vals if v in text]
+
+
+def resident_id(first17: str) -> str:
+    """An 18-digit resident ID number with a valid check digit (GB 11643) from its first 17 digits."""
+    weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+    total = sum(int(d) * w for d, w in zip(first17, weights, strict=True))
+    return first17 + "10X98765432"[total % 11]
+
+
+# Personal data planted in mapped columns: valid ID numbers, mobile numbers and personal names.
+PLANTED = {
+    "id": [resident_id("44060519870512441"), resident_id("11010519491231002"),
+           resident_id("32032119781123001")],
+    "phone": ["13812345678", "18600001111", "15912340000"],
+    "name": ["张伟", "王芳", "李娜"],
+}
+
+
+def planted_in(text: str) -> list[str]:
+    """The planted personal values (:data:`PLANTED`) found in ``text``."""
+    return [v for vals in PLANTED.values() for v in vals if v in text]

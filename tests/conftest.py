@@ -12,6 +12,17 @@ import pytest
 from _support import NYC_CASES, PII
 
 
+def pytest_configure(config):
+    """pandas' copy-on-write warnings are errors in foresight's code, under the name this pandas has.
+
+    pandas 2 warns ``SettingWithCopyWarning``, pandas 3 ``ChainedAssignmentError``; an ini filter
+    naming a class that this pandas lacks would stop pytest, so the filters are added here.
+    """
+    for name in ("SettingWithCopyWarning", "ChainedAssignmentError"):
+        if hasattr(pd.errors, name):
+            config.addinivalue_line("filterwarnings", f"error::pandas.errors.{name}")
+
+
 def pytest_collection_modifyitems(config, items):
     skip_nyc = pytest.mark.skip(reason=f"NYC cases not found at {NYC_CASES}")
     missing = {

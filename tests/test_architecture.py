@@ -21,7 +21,8 @@ PACKAGE = "foresight"
 #: Layers, lowest first: a module may import its own layer and the layers below, never one above.
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("errors",),
-    ("periods", "schemas", "_io", "_glm", "text", "settings", "fonts"),
+    ("_decode", "_pii", "_cells", "periods", "schemas", "_records", "_io", "_glm", "text", "settings",
+     "fonts"),
     ("areas", "calendar", "categories", "store", "matrix", "plots"),
     ("ingest", "panel", "interop"),
     ("forecasting",),

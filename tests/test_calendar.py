@@ -173,7 +173,7 @@ def test_period_start_week_and_month():
 def test_period_start_is_the_monday_or_month_start_on_or_before(dates):
     idx = pd.DatetimeIndex(dates)
     w = period_start(idx, "W")
-    assert (w.weekday == 0).all()
+    assert (w.day_of_week == 0).all()
     assert ((idx - w) >= pd.Timedelta(0)).all() and ((idx - w) < pd.Timedelta(days=7)).all()
     m = period_start(idx, "M")
     assert (m.day == 1).all() and (m.month == idx.month).all() and (m.year == idx.year).all()
@@ -266,7 +266,7 @@ def test_other_countries_have_zero_festival_columns():
 def test_period_features_warn_past_coverage():
     ds = pd.date_range(f"{CC_LAST + 1}-01-04", periods=60, freq="W-MON")
     with pytest.warns(CalendarWarning):
-        f = period_features(ds[ds.weekday == 0])
+        f = period_features(ds[ds.day_of_week == 0])
     assert (f["sf_offset"] == 0).sum() >= 1
     assert f["spring_festival_days"].sum() >= 3
 

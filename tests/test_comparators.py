@@ -36,7 +36,7 @@ def check_contract(f: pd.DataFrame, panel: pd.DataFrame, horizon: int, name: str
     assert len(f) == horizon * panel.groupby(["area", "category"]).ngroups
     first = panel["ds"].max() + pd.Timedelta(weeks=1)
     assert (f.groupby(["area", "category"])["ds"].min() == first).all()
-    assert (f["ds"].dt.dayofweek == 0).all()
+    assert (f["ds"].dt.day_of_week == 0).all()
     assert (f[["mean", "p10", "p50", "p90"]] >= 0).all().all()
     for c in ("p10", "p50", "p90"):
         assert pd.api.types.is_integer_dtype(f[c])

@@ -34,7 +34,7 @@ def make_panel(rates: dict[tuple[str, str], np.ndarray], ds: pd.DatetimeIndex, s
 @pytest.fixture(scope="module")
 def district() -> pd.DataFrame:
     ds = weekly()
-    doy = ds.dayofyear.to_numpy()
+    doy = ds.day_of_year.to_numpy()
     wave = 1 + 1.5 * ((doy > 60) & (doy < 150))  # March-May wave
     rates = {}
     for i, area in enumerate(["A1", "A2", "A3", "B1"]):
@@ -277,7 +277,7 @@ def test_nyc_beats_trailing_mean_and_seasonal_naive():
     from _support import NYC_CASES
 
     cases = pd.read_csv(NYC_CASES, usecols=["account", "opendate", "complaint_type"], parse_dates=["opendate"])
-    cases["ds"] = cases["opendate"] - pd.to_timedelta(cases["opendate"].dt.weekday, unit="D")
+    cases["ds"] = cases["opendate"] - pd.to_timedelta(cases["opendate"].dt.day_of_week, unit="D")
     counts = (cases.fillna({"complaint_type": "(none)"})
               .groupby(["account", "complaint_type", "ds"]).size().rename("y").reset_index()
               .rename(columns={"account": "area", "complaint_type": "category"}))

@@ -238,7 +238,7 @@ def test_nyc_cases_load_with_the_repository_mapping():
 
 
 def test_legacy_xls_export():
-    """A legacy .xls export (written by an old case system) reads via xlrd: date cells, text dates
+    """A legacy .xls export (written by an old case system) reads (python-calamine): date cells, text dates
     and serial numbers give the same kind of day; personal columns are dropped."""
     from _support import ROOT
 

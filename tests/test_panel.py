@@ -21,7 +21,7 @@ def _cases(dates, areas, cats):
 def test_weeks_start_monday_and_gaps_are_zero():
     c = _cases(["2024-01-03", "2024-01-24", "2024-01-25"], ["G1", "G1", "G2"], ["x", "x", "y"])
     p = to_panel(c, as_of="2024-01-29")
-    assert (p["ds"].dt.dayofweek == 0).all()
+    assert (p["ds"].dt.day_of_week == 0).all()
     g1 = p[p.area == "G1"]
     assert g1["ds"].dt.strftime("%m-%d").tolist() == ["01-01", "01-08", "01-15", "01-22"]
     assert g1["y"].tolist() == [1, 0, 0, 1]

@@ -200,7 +200,7 @@ def test_monthly_english_report_suppresses_small_counts(centre, tmp_path):
     html = (out / "report.html").read_text(encoding="utf-8")
     assert "monthly review" in html and "&lt;5" in html
     flags = pd.read_csv(out / "flags.csv", dtype=str)
-    sheets = pd.read_excel(out / "flags.xlsx", sheet_name=None, dtype=str)
+    sheets = pd.read_excel(out / "flags.xlsx", sheet_name=None, dtype=str, engine="openpyxl")
     tables = {"flags.csv": flags, **{f"flags.xlsx:{name}": frame for name, frame in sheets.items()}}
     checked = 0
     for where, table in tables.items():

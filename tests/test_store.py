@@ -84,7 +84,8 @@ def test_new_store_has_schema_and_round_trips_canonical_cases(tmp_path):
     assert version == SCHEMA_VERSION
     expected = cases.astype({"case_id": "string", "area": "string", "category": "string",
                              "category_raw": "string", "channel": "string", "level": "string",
-                             "source": "string", "collective": "boolean", "closed": "datetime64[ns]"})
+                             "source": "string", "collective": "boolean", "received": "datetime64[ns]",
+                             "closed": "datetime64[ns]"})
     pd.testing.assert_frame_equal(out, expected)
 
 

@@ -12,7 +12,7 @@ from foresight.warning import surges
 
 DS = pd.date_range("2017-01-02", periods=52 * 7, freq="W-MON")  # seven years of Mondays
 AS_OF = DS[-1] + pd.Timedelta(days=7)
-WOY = np.minimum(np.asarray(DS.dayofyear) - 1, 363) // 7
+WOY = np.minimum(np.asarray(DS.day_of_year) - 1, 363) // 7
 PHI = 2.0
 
 
@@ -119,7 +119,7 @@ def test_a_recurring_seasonal_wave_is_not_a_surge():
     wave = np.where((WOY >= 9) & (WOY <= 38), 40.0, 8.0)
     Y = _nb(rng, np.tile(wave, (30, 1)))
     out = surges(_panel(Y), AS_OF, weeks=52, alarms_only=False)
-    in_wave = out[(out.ds.dt.dayofyear // 7).between(10, 30)]
+    in_wave = out[(out.ds.dt.day_of_year // 7).between(10, 30)]
     assert len(in_wave) > 0 and in_wave["alarm"].mean() < 0.02
     assert in_wave["expected"].median() == pytest.approx(40, rel=0.2)
 

@@ -23,7 +23,7 @@ def _weeks(start=START, end=END) -> pd.DatetimeIndex:
 
 def _woy(ds: pd.DatetimeIndex) -> np.ndarray:
     """1-based week of the year as the library counts it (day of year // 7, 53rd folded into 52)."""
-    return np.minimum((ds.dayofyear - 1) // 7, 51) + 1
+    return np.minimum((ds.day_of_year - 1) // 7, 51) + 1
 
 
 def _raised_cosine(wk: np.ndarray, onset: int, peak: int, end: int) -> np.ndarray:

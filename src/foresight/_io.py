@@ -1,26 +1,29 @@
 """Files in and out: reading tables (exports, area trees, taxonomies), atomic writing, sha256.
 
-Every module that touches a file goes through here: tables are read with one encoding rule (UTF-8,
-else GB18030), outputs are written to a temporary file beside the target and renamed into place, and
-a file is identified by the sha256 of its bytes.
+Every module that touches a file goes through here: tables are read by one reader
+(:mod:`foresight._records`, which accounts for every record and never guesses an encoding), outputs
+are written to a temporary file beside the target and renamed into place (leftovers of a killed run
+are removed by the next one), and a file is identified by the sha256 of its bytes.
 """
 
 from __future__ import annotations
 
 import contextlib
-import gzip
 import hashlib
-import io
 import os
+import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pandas as pd
 
+from foresight._decode import decode_lines
+from foresight._records import read_raw
 from foresight.errors import DataError
 
-__all__ = ["atomic_path", "atomic_write", "detect_encoding", "read_table", "sha256_file"]
+__all__ = ["atomic_path", "atomic_write", "clean_stale_temps", "detect_encoding", "read_table",
+           "sha256_file"]
 
 _CHUNK = 1 << 20  # bytes read at a time when hashing
 
@@ -44,7 +47,9 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
     """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    clean_stale_temps(target.parent)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp",
+                                    dir=target.parent)
     os.close(fd)
     tmp = Path(tmp_name)
     try:
@@ -55,6 +60,54 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+def clean_stale_temps(folder: str | os.PathLike[str]) -> list[Path]:
+    """Remove the temporary files and folders that a killed foresight run left in ``folder``.
+
+    Temporaries are named ``.<name>.<pid>.<random>.tmp``; one is stale when its process is gone, so
+    a run that is still writing is never disturbed.
+
+    Returns
+    -------
+    list of Path
+        What was removed.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / ".flags.csv.999999999.ab12.tmp").write_text("half")
+    >>> [p.name for p in clean_stale_temps(folder)]
+    ['.flags.csv.999999999.ab12.tmp']
+    """
+    removed: list[Path] = []
+    folder = Path(folder)
+    if not folder.is_dir():
+        return removed
+    for path in folder.glob(".*.tmp"):
+        parts = path.name.split(".")
+        pid = next((int(p) for p in reversed(parts[:-2]) if p.isdigit()), None)
+        if pid is None or _alive(pid):
+            continue
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+        removed.append(path)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return pid < 2**31
+    return True
 
 
 def _current_umask() -> int:
@@ -96,40 +149,33 @@ def sha256_file(path: str | os.PathLike[str]) -> str:
     return digest.hexdigest()
 
 
-_CSV = (".csv", ".txt", ".tsv")
-_EXCEL = (".xlsx", ".xlsm", ".xls")
-_PARQUET = (".parquet", ".pq")
-
-
-def _suffix(path: Path) -> str:
-    suffixes = [s.lower() for s in path.suffixes]
-    if suffixes and suffixes[-1] == ".gz":
-        return suffixes[-2] if len(suffixes) > 1 else ""
-    return suffixes[-1] if suffixes else ""
-
-
 def detect_encoding(data: bytes) -> str:
-    """Return ``"utf-8-sig"`` when ``data`` decodes as UTF-8 (with or without BOM), else ``"gb18030"``.
+    """The encoding ``auto`` reads ``data`` in: ``utf-8``, ``utf-16``, ``gb18030`` or ``big5``.
 
-    Chinese text in GBK/GB18030 is almost never valid UTF-8, so strict UTF-8 decoding is a reliable
-    test; GB18030 is a superset of GBK and GB2312.
+    Raises
+    ------
+    DataError
+        The bytes are in none of them.
 
     Examples
     --------
     >>> detect_encoding("登记日期".encode("utf-8"))
-    'utf-8-sig'
+    'utf-8'
     >>> detect_encoding("登记日期".encode("gb18030"))
     'gb18030'
+    >>> detect_encoding("登記日期".encode("big5"))
+    'big5'
     """
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        return "gb18030"
-    return "utf-8-sig"
+    return decode_lines(data).encoding
 
 
 def read_table(path: str | Path, *, encoding: str = "auto", sheet: str | int = 0) -> pd.DataFrame:
-    """Read a CSV (optionally gzipped), Excel or Parquet export; every CSV cell as a string.
+    """Read a CSV (optionally gzipped), Excel or Parquet table; every CSV cell as a string.
+
+    For a reference table (the area tree, the taxonomy) every row must read cleanly: a line in
+    another encoding or a row with more or fewer cells than the header is an error naming the row.
+    (:func:`~foresight.ingest.read_cases` reads exports with :func:`read_raw` instead, and lists
+    such rows as rejects.)
 
     Parameters
     ----------
@@ -137,56 +183,31 @@ def read_table(path: str | Path, *, encoding: str = "auto", sheet: str | int = 0
         The export. Format by extension: ``.csv``/``.txt``/``.tsv`` (also ``.gz``), ``.xlsx``/``.xls``,
         ``.parquet``.
     encoding
-        ``"auto"`` or a codec (CSV only).
+        ``"auto"`` or a codec (CSV only): ``utf-8``, ``gb18030``, ``big5``, ``utf-16``.
     sheet
         Excel sheet name or index.
+
+    Returns
+    -------
+    DataFrame
 
     Raises
     ------
     DataError
-        The file is missing, empty, has no header, or cannot be decoded or parsed.
+        The file is missing, empty, has no header, cannot be decoded or parsed, or has a row that
+        cannot be read cleanly.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
+    >>> _ = p.write_bytes("code,name\\nT1,一镇\\n".encode("gb18030"))
+    >>> read_table(p).to_dict("records")
+    [{'code': 'T1', 'name': '一镇'}]
     """
-    path = Path(path)
-    if not path.is_file():
-        raise DataError(f"{path}: file not found. Check the path.")
-    kind = _suffix(path)
-    try:
-        if kind in _CSV:
-            frame = _read_csv(path, encoding=encoding, sep="\t" if kind == ".tsv" else ",")
-        elif kind in _EXCEL:
-            frame = pd.read_excel(path, sheet_name=sheet, dtype=object,
-                                  engine="xlrd" if kind == ".xls" else "openpyxl")
-        elif kind in _PARQUET:
-            frame = pd.read_parquet(path)
-        else:
-            raise DataError(f"{path}: unknown file type {kind or '(none)'!r}. Export as CSV, "
-                            "Excel (.xlsx/.xls) or Parquet.")
-    except DataError:
-        raise
-    except (ValueError, OSError, KeyError, pd.errors.ParserError, ImportError) as exc:
-        raise DataError(f"{path}: cannot read the file as {kind or 'a table'}: {exc}. "
-                        "Check that it is a complete, uncorrupted export.") from exc
-    frame.columns = [str(c).strip().lstrip("\ufeff") for c in frame.columns]
-    if frame.shape[1] == 0:
-        raise DataError(f"{path}: the file is empty (no header row). Re-export it with a header row.")
-    return frame
-
-
-def _read_csv(path: Path, *, encoding: str, sep: str) -> pd.DataFrame:
-    raw = path.read_bytes()
-    if path.suffix.lower() == ".gz":
-        try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError) as exc:
-            raise DataError(f"{path}: not a valid gzip file ({exc}).") from exc
-    if not raw.strip():
-        raise DataError(f"{path}: the file is empty. Re-export it, with a header row.")
-    codec = detect_encoding(raw) if encoding == "auto" else encoding
-    try:
-        text = raw.decode(codec)
-    except (UnicodeDecodeError, LookupError) as exc:
-        raise DataError(f"{path}: cannot decode the file as {codec} ({exc}). Set the encoding "
-                        "(mapping [read] encoding = \"gb18030\" or \"utf-8\", or --encoding).") from exc
-    text = text.lstrip("\ufeff")
-    return pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False,
-                       na_filter=False, skip_blank_lines=True)
+    table = read_raw(path, encoding=encoding, sheet=sheet)
+    if table.bad:
+        shown = "; ".join(f"row {row}: {why}" for row, why in table.bad[:3])
+        more = f" (and {len(table.bad) - 3} more)" if len(table.bad) > 3 else ""
+        raise DataError(f"{path}: {shown}{more}. Fix the table.")
+    return table.frame

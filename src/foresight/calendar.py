@@ -168,7 +168,7 @@ def _check_holidays_china(year: int) -> None:
 
 def _frame(year: int) -> pd.DataFrame:
     dates = pd.date_range(f"{year}-01-01", f"{year}-12-31", freq="D")
-    return pd.DataFrame({"date": dates, "weekday": dates.weekday.astype("int64")})
+    return pd.DataFrame({"date": dates, "weekday": dates.day_of_week.astype("int64")})
 
 
 def _cn_name(label: str) -> str:
@@ -193,7 +193,7 @@ def _classify(
     holiday; every day of it is a holiday, and unnamed days take the break's first name, as in the
     official schedule ("6月8日至10日放假, 共3天").
     """
-    weekday = dates.weekday.to_numpy().astype("int64")
+    weekday = dates.day_of_week.to_numpy().astype("int64")
     named = np.asarray(listed, dtype=bool)
     is_makeup = makeup & (weekday >= 5)
     rest = (named | (weekday >= 5)) & ~is_makeup

@@ -23,6 +23,37 @@ __all__ = ["ALL", "PANEL_COLUMNS", "period_offset", "rollup", "summarize_panel",
 ALL = "(all)"
 _EPOCH = pd.Timestamp("1970-01-05")  # a Monday: periods are counted from here to expand spans
 
+#: An as-of this long after the latest case is refused (the data do not reach it).
+FAR_DAYS = 730
+#: An as-of this long after the latest case gets a warning: the data may be stale.
+STALE_DAYS = {"W": 28, "M": 62}
+
+
+def _as_of(value: object) -> pd.Timestamp:
+    try:
+        ts = pd.Timestamp(value)
+    except (ValueError, TypeError, OverflowError):
+        ts = pd.NaT
+    if ts is pd.NaT:
+        raise DataError(f"as_of = {value!r} is not a date; use YYYY-MM-DD.")
+    return ts.normalize()
+
+
+def _check_recency(latest: pd.Timestamp, as_of: pd.Timestamp, freq: str) -> None:
+    """Refuse an as-of far beyond the data; warn when the data stop well before it (stale)."""
+    if pd.isna(latest):
+        return
+    gap = (as_of - latest).days
+    if gap > FAR_DAYS:
+        raise DataError(f"as-of {as_of.date()} is {gap // 7} weeks after the latest case "
+                        f"({latest.date()}): the data do not reach it. Check the as-of date, or "
+                        "ingest the newer exports first.")
+    if gap > STALE_DAYS[freq]:
+        warnings.warn(f"stale data: the latest case is from {latest.date()}, {gap // 7} weeks before "
+                      f"the as-of date {as_of.date()}; recent periods count as zero, so a calm result "
+                      "may only mean missing exports. Ingest the latest export, or set an earlier "
+                      "as-of.", UserWarning, stacklevel=3)
+
 
 def to_panel(
     cases: pd.DataFrame,
@@ -82,7 +113,8 @@ def to_panel(
             raise DataError("No cases to count: the cases frame is empty.")
         as_of_ts = period_start(received.max() + pd.Timedelta(days=1), f)
     else:
-        as_of_ts = pd.Timestamp(as_of).normalize()
+        as_of_ts = _as_of(as_of)
+        _check_recency(received[received < as_of_ts].max(), as_of_ts, f)
     # The last complete period ends on or before as_of (a period holding as_of is incomplete).
     last = last_complete(as_of_ts, f)
     area = cases["area"].astype(object)

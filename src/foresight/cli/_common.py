@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,8 +16,8 @@ from foresight.cli._app import EXIT_DATA, EXIT_USAGE
 from foresight.errors import CalendarError, ConfigError, DataError, ForesightError, ModelError
 from foresight.periods import normalize_freq, period_start
 
-__all__ = ["CalendarError", "ConfigError", "DataError", "ModelError", "exit_codes", "fail",
-           "parse_as_of", "read_input", "run_step"]
+__all__ = ["CalendarError", "ConfigError", "DataError", "ModelError", "check_inputs", "check_output",
+           "exit_codes", "fail", "parse_as_of", "read_input", "run_step"]
 
 T = TypeVar("T")
 
@@ -49,15 +51,55 @@ def fail(message: str, code: int) -> None:
 
 @contextmanager
 def exit_codes() -> Iterator[None]:
-    """Turn foresight errors into exit codes: 2 for usage/config, 1 for data problems."""
+    """Turn foresight errors into exit codes: 2 for usage/config, 1 for data problems.
+
+    Warnings meant for the user (``UserWarning``, such as stale data) are printed as ``warning: ...``.
+    """
+    def show(message, category, filename, lineno, file=None, line=None):  # noqa: ANN001
+        if issubclass(category, UserWarning):
+            typer.echo(f"warning: {message}", err=True)
+        else:
+            default(message, category, filename, lineno, file, line)
+
+    default = warnings.showwarning
     try:
-        yield
+        with warnings.catch_warnings():
+            warnings.showwarning = show
+            yield
     except ConfigError as exc:
         fail(str(exc), EXIT_USAGE)
     except (DataError, CalendarError, ModelError) as exc:
         fail(str(exc), EXIT_DATA)
     except ForesightError as exc:  # pragma: no cover - every subclass is handled above
         fail(str(exc), EXIT_DATA)
+
+
+def check_inputs(paths: list[Path], *, what: str = "export") -> None:
+    """Every input file exists and is a file (checked before any work starts)."""
+    missing = [str(p) for p in paths if not Path(p).is_file()]
+    if missing:
+        raise DataError(f"{what} file(s) not found: {', '.join(missing)}. Check the path(s).")
+
+
+def check_output(path: Path, *, option: str, folder: bool = False) -> None:
+    """``path`` can be written (checked before any work starts, so a long run does not fail at the end).
+
+    The nearest existing folder on the way must be writable; a file target must not be a folder.
+    """
+    path = Path(path)
+    if not folder and path.is_dir():
+        raise ConfigError(f"{option} {path} is a folder; give a file name such as {path / 'out.csv'}.")
+    if folder and path.exists() and not path.is_dir():
+        raise ConfigError(f"{option} {path} is a file; give a folder.")
+    probe = path if folder and path.is_dir() else path.parent
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    if not probe.is_dir():
+        raise ConfigError(f"{option} {path}: {probe} is not a folder; give another path.")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise ConfigError(f"{option} {path}: the folder {probe} is not writable; give another path.")
+    if not folder and path.exists() and not os.access(path, os.W_OK):
+        raise ConfigError(f"{option} {path}: the file exists and is not writable; give another path.")
 
 
 def parse_as_of(value: str | None, *, freq: str) -> pd.Timestamp | None:
@@ -87,6 +129,7 @@ def read_input(cases: list[Path], *, mapping: Path | None, area_col: str | None,
     if mapping is None and not (area_col and category_col and date_col):
         raise ConfigError("Say which columns hold the data: --mapping FILE, or all of --area-col, "
                           "--category-col and --date-col.")
+    check_inputs(cases)
     result = read_cases(cases, mapping=mapping, area_col=area_col, category_col=category_col,
                         date_col=date_col, case_id_col=case_id_col, areas=areas,
                         categories=categories, progress=progress and len(cases) > 1)

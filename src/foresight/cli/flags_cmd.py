@@ -68,6 +68,9 @@ def flags_command(
     --area-col account --category-col complaint_type --date-col opendate --country US
     --language en --out flags.csv
     """
+    import pandas as pd
+
+    from foresight._cells import safe_cells
     from foresight._io import atomic_write
     from foresight.panel import to_panel
     from foresight.warning import FLAG_COLUMNS, flags
@@ -76,6 +79,7 @@ def flags_command(
         origin = c.parse_as_of(as_of, freq=freq)
         if language not in ("zh", "en"):
             raise c.ConfigError(f"--language {language!r}: use zh or en.")
+        c.check_output(out, option="--out")
         wanted = tuple(k.strip() for k in kinds.split(",") if k.strip())
         result = c.read_input(cases, mapping=mapping, area_col=area_col, category_col=category_col,
                               date_col=date_col, case_id_col=case_id_col, areas=areas,
@@ -100,8 +104,9 @@ def flags_command(
                               alpha=alpha, min_excess=min_excess, max_flags=max_flags)
         fl = flags(panel, origin, horizon, settings=settings, cases=esc_cases, categories=tax, areas=areas,
                    language=language, freq=freq, country=country, subdiv=subdiv)
-        table = fl[FLAG_COLUMNS].copy()
+        table = fl.reindex(columns=FLAG_COLUMNS)
         for col in ("start", "end"):
-            table[col] = table[col].dt.strftime("%Y-%m-%d")
+            table[col] = pd.to_datetime(table[col]).dt.strftime("%Y-%m-%d")
+    table = safe_cells(table)
     atomic_write(out, lambda p: table.to_csv(p, index=False, float_format="%.1f", encoding="utf-8"))
     typer.echo(f"wrote {len(table)} flags to {out}", err=True)

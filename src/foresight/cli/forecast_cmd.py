@@ -48,6 +48,7 @@ def forecast_command(
     foresight forecast cases_2015_2021.csv.gz --as-of 2019-07-01 --horizon 13 --freq W
     --area-col account --category-col complaint_type --date-col opendate --country US --out f.csv
     """
+    from foresight._cells import safe_cells
     from foresight._io import atomic_write
     from foresight.forecasting import forecast
     from foresight.panel import to_panel
@@ -60,6 +61,7 @@ def forecast_command(
         except ValueError:
             raise c.ConfigError(f"--quantiles {quantiles!r}: give numbers such as 0.1,0.5,0.9.") \
                 from None
+        c.check_output(out, option="--out")
         result = c.read_input(cases, mapping=mapping, area_col=area_col, category_col=category_col,
                               date_col=date_col, case_id_col=case_id_col, areas=areas,
                               categories=categories, progress=progress)
@@ -82,5 +84,6 @@ def forecast_command(
         fc = fc.rename(columns={"ds": label})[["area", "category", label, "mean", *qcols]]
         fc[label] = fc[label].dt.strftime("%Y-%m-%d")
         fc = fc.sort_values(["area", "category", label], ignore_index=True)
+    fc = safe_cells(fc)
     atomic_write(out, lambda p: fc.to_csv(p, index=False, float_format="%.4f"))
     typer.echo(f"wrote {len(fc)} rows ({len(active)} series x {horizon}) to {out}", err=True)

@@ -43,7 +43,8 @@ def ingest_command(
     as_of: Annotated[str | None, typer.Option(
         "--as-of", help="Latest valid received date, inclusive (default: today); later dates are rejected.")] = None,
     encoding: Annotated[str | None, typer.Option(
-        "--encoding", help="CSV encoding: auto, utf-8 or gb18030 (default: the mapping's, else auto).")] = None,
+        "--encoding", help="CSV encoding: auto, utf-8, gb18030, big5 or utf-16 (default: the mapping's, "
+                           "else auto).")] = None,
     force: Annotated[bool, typer.Option(
         "--force", help="Ingest files even if the same bytes (sha256) were ingested before.")] = False,
     progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Show a progress bar.")] = True,
@@ -51,6 +52,7 @@ def ingest_command(
     """Add weekly exports to the case store: new cases are inserted, changed cases updated, the rest
     counted unchanged. Each file is one transaction; a file already ingested (same sha256) is skipped
     and logged as a duplicate, so re-running after a failure is safe."""
+    from foresight.cli._common import check_inputs, check_output
     from foresight.ingest import read_cases, load_mapping
     from foresight.store import CaseStore
 
@@ -65,6 +67,8 @@ def ingest_command(
             from foresight.categories import load_categories
 
             taxonomy = load_categories(categories)
+        check_output(store, option="--store")
+        check_inputs(exports)
     except ConfigError as exc:
         _fail(str(exc), EXIT_USAGE)
     except DataError as exc:
@@ -77,6 +81,7 @@ def ingest_command(
     records = []
     done = 0
     reasons = None
+    existed = store.exists()
     try:
         with CaseStore(store) as cs:
             bar = tqdm(exports, desc="ingesting exports", unit="file",
@@ -91,10 +96,11 @@ def ingest_command(
             if ids:
                 rej = cs.rejects()
                 reasons = _reason_counts(rej[rej["ingest_id"].isin(ids)])
-    except ConfigError as exc:
-        _fail(f"{exc}{_partial(exports, done)}", EXIT_USAGE)
-    except DataError as exc:
-        _fail(f"{exc}{_partial(exports, done)}", EXIT_DATA)
+    except (ConfigError, DataError) as exc:
+        if not existed and not done:  # a failed first ingest leaves no store behind
+            for leftover in (store, store.with_name(store.name + ".wal")):
+                leftover.unlink(missing_ok=True)
+        _fail(f"{exc}{_partial(exports, done)}", EXIT_USAGE if isinstance(exc, ConfigError) else EXIT_DATA)
 
     if len(records) == 1:
         typer.echo(records[0].summary())

@@ -58,6 +58,7 @@ def report_command(
             changes["out_dir"] = out_dir.resolve()
         if changes:
             cfg = dataclasses.replace(cfg, **changes)
+        c.check_output(Path(cfg.out_dir), option="out_dir", folder=True)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             result = build_report(cfg, progress=progress)

@@ -32,10 +32,13 @@ def summary_command(
     rejected rows, data-quality notes, and a summary of the counts panel per category."""
     import pandas as pd
 
+    from foresight._cells import safe_cells
     from foresight._io import atomic_write
     from foresight.panel import summarize_panel, to_panel
 
     with c.exit_codes():
+        if rejects_out is not None:
+            c.check_output(rejects_out, option="--rejects-out")
         result = c.read_input(cases, mapping=mapping, area_col=area_col, category_col=category_col,
                               date_col=date_col, case_id_col=case_id_col, areas=areas,
                               categories=categories, progress=progress)
@@ -59,5 +62,6 @@ def summary_command(
                    f"{int(panel['y'].sum())} cases; as of {panel.attrs['as_of'].date()}")
         typer.echo(summarize_panel(panel).to_string(index=False))
     if rejects_out is not None:
-        atomic_write(rejects_out, lambda p: result.rejects.to_csv(p, index=False, encoding="utf-8-sig"))
+        rejects = safe_cells(result.rejects)
+        atomic_write(rejects_out, lambda p: rejects.to_csv(p, index=False, encoding="utf-8-sig"))
         typer.echo(f"\nrejected rows written to {rejects_out}")

@@ -69,7 +69,7 @@ def build_design(
         group.append("trend")
         pen.append(KNOT_PENALTY)
     mid = starts + pd.Timedelta(days=SEASON_DAY[freq])
-    frac = (mid.dayofyear.to_numpy() - 0.5) / 365.25
+    frac = (mid.day_of_year.to_numpy() - 0.5) / 365.25
     K = fourier or FOURIER_ORDER[freq]
     for k in range(1, K + 1):
         for fn, nm in ((np.sin, "sin"), (np.cos, "cos")):

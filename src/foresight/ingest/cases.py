@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -11,21 +12,18 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
+from foresight._pii import looks_like_name, mask_pii
+from foresight._records import RawTable, header_names, read_raw
 from foresight.areas import AreaTree, load_areas
 from foresight.categories import OTHER, Taxonomy, load_categories
 from foresight.errors import ConfigError, DataError
-from foresight.ingest._area_keys import area_keys
-from foresight.ingest.dates import parse_dates
-from foresight.ingest.mapping import CANONICAL, REQUIRED, ColumnMapping, load_mapping
-from foresight.ingest.readers import read_table
+from foresight.ingest._rows import QUALITY_COLUMNS, REJECT_COLUMNS, Rules, canonical_rows, empty
+from foresight.ingest.dates import DEFAULT_TZ
+from foresight.ingest.mapping import CANONICAL, ID_CASES, ColumnMapping, load_mapping
 
 __all__ = ["CASE_COLUMNS", "REJECT_COLUMNS", "IngestResult", "read_cases"]
 
 CASE_COLUMNS: tuple[str, ...] = (*CANONICAL[:4], "category_raw", *CANONICAL[4:], "source", "source_row")
-REJECT_COLUMNS: tuple[str, ...] = ("source", "source_row", "column", "value", "reason")
-QUALITY_COLUMNS: tuple[str, ...] = ("source", "column", "issue", "rows", "example_rows", "fix")
-_FLAG = {"--date-col": "received", "--area-col": "area", "--category-col": "category",
-         "--case-id-col": "case_id"}
 
 Source = str | os.PathLike[str] | pd.DataFrame
 
@@ -138,13 +136,18 @@ def read_cases(
     min_date: str | pd.Timestamp = "2000-01-01",
     encoding: str | None = None,
     sheet: str | int | None = None,
+    id_case: str | None = None,
+    timezone: str | None = None,
     progress: bool = False,
 ) -> IngestResult:
     """Read case-log exports into canonical cases, listing every rejected row with its reason.
 
-    Every data row read is either accepted or rejected, and ``accepted + rejected = read`` per file.
-    Columns the mapping does not name are dropped on reading, so personal data (names, ID numbers,
-    phone numbers, free text) never enters the library.
+    Every data record of a file is either accepted or rejected, and ``accepted + rejected = read``
+    per file, where ``read`` counts the records as the CSV reader splits them (a line in another
+    encoding, or a row with the wrong number of cells, is a rejected record, not a lost one).
+    Columns the mapping does not name are dropped on reading, and ID numbers, mobile numbers and
+    personal names found in the mapped columns are masked (with a quality note), so personal data
+    never enters the library.
 
     Parameters
     ----------
@@ -171,9 +174,18 @@ def read_cases(
     min_date
         Earliest plausible received date; earlier dates are rejected as typos.
     encoding
-        Override the mapping's CSV encoding (``auto``, ``utf-8``, ``gb18030``).
+        Override the mapping's CSV encoding (``auto``, ``utf-8``, ``gb18030``, ``big5``,
+        ``utf-16``). ``auto`` never guesses silently: a file it cannot place is an error naming
+        the encoding to set, and lines in a second encoding are rejected rows.
     sheet
         Override the mapping's Excel sheet.
+    id_case
+        Override the mapping's case-id policy: ``upper`` (default: ``xf1`` and ``XF1`` are one
+        case), ``lower`` or ``keep``. Ids are NFKC-normalised (``ＸＦ1`` is ``XF1``) and stripped of
+        zero-width characters and BOMs in every case.
+    timezone
+        Override the mapping's time zone of the centre (default ``Asia/Shanghai``): timestamps that
+        carry a time zone (a Parquet column in UTC) are converted to it before the date is taken.
     progress
         Show a progress bar over the files.
 
@@ -187,7 +199,7 @@ def read_cases(
         A file is missing, unreadable or empty, or lacks a required column (the message lists the
         headers found and the mapping key to set).
     ConfigError
-        The mapping is invalid.
+        The mapping, ``as_of``, ``id_case`` or ``timezone`` is invalid.
 
     Examples
     --------
@@ -203,27 +215,24 @@ def read_cases(
                           case_id_col=case_id_col)
     tree = load_areas(areas) if areas is not None else None
     tax = load_categories(categories) if categories is not None else None
-    as_of_ts = pd.Timestamp(as_of if as_of is not None else pd.Timestamp.today()).normalize()
-    min_ts = pd.Timestamp(min_date).normalize()
+    rules = Rules(mapping=cmap, tree=tree,
+                  as_of=_date(as_of if as_of is not None else pd.Timestamp.today(), "as_of"),
+                  min_date=_date(min_date, "min_date"), id_case=_id_case(id_case or cmap.id_case),
+                  tz=_timezone(timezone or cmap.timezone))
     items = _as_items(source)
 
     parts, rejects, quality, rows_read, paths = [], [], [], {}, {}
     for order, (name, item) in enumerate(tqdm(items, desc="reading exports", unit="file",
                                               disable=not progress)):
-        if isinstance(item, pd.DataFrame):
-            raw = item.copy()
-            raw.columns = [str(c).strip() for c in raw.columns]
-        else:
-            raw = read_table(item, encoding=encoding or cmap.encoding,
-                             sheet=cmap.sheet if sheet is None else sheet)
+        raw = _raw(item, encoding=encoding or cmap.encoding, sheet=cmap.sheet if sheet is None else sheet)
+        if not isinstance(item, pd.DataFrame):
             paths[name] = str(item)
         where = paths.get(name, name)
-        if len(raw) == 0:
+        if raw.n_records == 0:
             raise DataError(f"{where}: the file has a header but no data rows. Check the export.")
-        ok, rej, qual = _canonical(raw, name=name, where=where, mapping=cmap, tree=tree,
-                                   as_of=as_of_ts, min_date=min_ts)
+        ok, rej, qual = canonical_rows(raw, name=name, where=where, rules=rules)
         ok["_order"] = order
-        rows_read[name] = len(raw)
+        rows_read[name] = raw.n_records
         parts.append(ok)
         rejects.append(rej)
         quality += qual
@@ -232,21 +241,23 @@ def read_cases(
     cases, dup_rejects = _drop_superseded(cases)
     rejects.append(dup_rejects)
     rej_frame = (pd.concat([r for r in rejects if len(r)], ignore_index=True)
-                 if any(len(r) for r in rejects) else _empty(REJECT_COLUMNS))
+                 if any(len(r) for r in rejects) else empty(REJECT_COLUMNS))
     rej_frame = rej_frame[list(REJECT_COLUMNS)].astype({"source_row": "Int64"})
 
     unmatched = pd.DataFrame(columns=["category_raw", "rows"])
     if tax is not None:
         matched = tax.match(cases["category_raw"])
         cases["category"] = matched["category"].to_numpy()
-        miss = cases.loc[matched["how"].to_numpy() == "unmatched", "category_raw"]
+        unmatched_rows = matched["how"].to_numpy() == "unmatched"
+        quality += _mask_names(cases, unmatched_rows)
+        miss = cases.loc[unmatched_rows, "category_raw"]
         unmatched = miss.value_counts().rename_axis("category_raw").rename("rows").reset_index()
     cases = cases.sort_values(["received", "_order", "source_row"], kind="stable")
     cases = cases[list(CASE_COLUMNS)].reset_index(drop=True)
     result = IngestResult(
         cases=cases, rejects=rej_frame, rows_read=rows_read,
         quality=pd.DataFrame(quality, columns=list(QUALITY_COLUMNS)),
-        unmatched_categories=unmatched, as_of=as_of_ts, paths=paths,
+        unmatched_categories=unmatched, as_of=rules.as_of, paths=paths,
     )
     summary = result.summary()
     if not (summary["accepted"] + summary["rejected"] == summary["read"]).all():  # pragma: no cover
@@ -255,6 +266,58 @@ def read_cases(
 
 
 # -- helpers ---------------------------------------------------------------------------------
+def _date(value: object, what: str) -> pd.Timestamp:
+    try:
+        ts = pd.Timestamp(value)
+    except (ValueError, TypeError, OverflowError):
+        ts = pd.NaT
+    if ts is pd.NaT:
+        raise ConfigError(f"{what} = {value!r} is not a date; use YYYY-MM-DD.")
+    return ts.tz_localize(None).normalize() if ts.tzinfo is not None else ts.normalize()
+
+
+def _id_case(value: str) -> str:
+    if value not in ID_CASES:
+        raise ConfigError(f"id_case = {value!r}: use one of {', '.join(ID_CASES)}.")
+    return value
+
+
+def _timezone(value: str) -> str:
+    import zoneinfo
+
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError):
+        raise ConfigError(f"timezone = {value!r} is not a known time zone; use an IANA name such as "
+                          f"{DEFAULT_TZ!r}.") from None
+    return value
+
+
+def _raw(item: object, *, encoding: str, sheet: str | int) -> RawTable:
+    if not isinstance(item, pd.DataFrame):
+        return read_raw(item, encoding=encoding, sheet=sheet)  # type: ignore[arg-type]
+    frame = item.copy()
+    frame.columns = header_names([str(c) for c in frame.columns], Path("<frame>"))
+    return RawTable(frame.reset_index(drop=True), np.arange(len(frame)) + 2)
+
+
+def _mask_names(cases: pd.DataFrame, unmatched: np.ndarray) -> list[dict[str, object]]:
+    """Category labels the taxonomy does not know that look like personal names: masked."""
+    raw = cases["category_raw"].astype("string")
+    named = pd.Series(unmatched, index=cases.index) & raw.map(looks_like_name, na_action="ignore").fillna(False)
+    if not named.any():
+        return []
+    masked, _ = mask_pii(raw.where(named), names=True)
+    cases.loc[named, "category_raw"] = masked[named].astype(object)
+    out = []
+    for source, rows in cases.loc[named].groupby("source", sort=False)["source_row"]:
+        out.append({"source": source, "column": "category",
+                    "issue": "personal data (a personal name) in the category column, masked",
+                    "rows": len(rows), "example_rows": rows.head(5).tolist(),
+                    "fix": "remove personal data from the category column in the case system"})
+    return out
+
+
 def _build_mapping(mapping, **cols: str | None) -> ColumnMapping:
     if mapping is None:
         base = ColumnMapping(columns={})
@@ -267,14 +330,17 @@ def _build_mapping(mapping, **cols: str | None) -> ColumnMapping:
     override = {canon: cols[f"{canon if canon != 'received' else 'date'}_col"]
                 for canon in ("received", "area", "category", "case_id")}
     columns = {**base.columns, **{k: v for k, v in override.items() if v}}
-    return ColumnMapping(columns=columns, encoding=base.encoding, sheet=base.sheet,
-                         values=base.values, origin=base.origin)
+    return dataclasses.replace(base, columns=columns)
 
 
 def _as_items(source) -> list[tuple[str, object]]:
     seq = source if isinstance(source, (list, tuple)) else [source]
     if not seq:
         raise DataError("No input given: pass at least one export file or frame.")
+    for item in seq:
+        if not isinstance(item, (pd.DataFrame, str, os.PathLike)):
+            raise DataError(f"read_cases needs export file paths or DataFrames, not "
+                            f"{type(item).__name__}: pass the path of the export.")
     names: list[str] = []
     for i, item in enumerate(seq):
         if isinstance(item, pd.DataFrame):
@@ -293,154 +359,12 @@ def _as_items(source) -> list[tuple[str, object]]:
     return list(zip(names, seq, strict=True))
 
 
-def _text(col: pd.Series) -> pd.Series:
-    """Cells as stripped strings; integral floats (Excel) lose their '.0'; empty -> <NA>."""
-    if pd.api.types.infer_dtype(col, skipna=True) in ("string", "empty"):  # CSV: all text already
-        out = col.astype("string").str.strip()
-        return out.mask(out == "")
-
-    def one(v: object) -> object:
-        if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA or v is pd.NaT:
-            return pd.NA
-        if isinstance(v, (float, np.floating)) and float(v).is_integer():
-            return str(int(v))
-        return str(v)
-    out = col.map(one).astype("string").str.strip()
-    return out.mask(out == "")
-
-
-def _empty(columns: Sequence[str]) -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
-
-
-def _canonical(raw: pd.DataFrame, *, name: str, where: str, mapping: ColumnMapping,
-               tree: AreaTree | None, as_of: pd.Timestamp, min_date: pd.Timestamp):
-    found = mapping.resolve_headers(list(raw.columns))
-    missing = [c for c in REQUIRED if c not in found]
-    if "case_id" in mapping.columns and "case_id" not in found:
-        missing.append("case_id")
-    if missing:
-        hints = "; ".join(
-            f"{c} (mapping [columns] {c} = \"<header>\""
-            + "".join(f" or {flag}" for flag, canon in _FLAG.items() if canon == c) + ")"
-            for c in missing)
-        raise DataError(f"{where}: required column(s) not found: {hints}. "
-                        f"Headers in the file: {list(raw.columns)}.")
-    n = len(raw)
-    rows = pd.Series(np.arange(n) + 2, dtype="Int64")
-    cells = {canon: raw[header].reset_index(drop=True) for canon, header in found.items()}
-    reasons: list[tuple[pd.Series, str, pd.Series, pd.Series]] = []  # mask, column, value, reason
-
-    def reject(mask: pd.Series, column: str, value: pd.Series, reason: pd.Series | str) -> None:
-        mask = mask.fillna(False).astype(bool)
-        if mask.any():
-            r = reason if isinstance(reason, pd.Series) else pd.Series(reason, index=mask.index)
-            reasons.append((mask, column, value, r))
-
-    out = pd.DataFrame(index=pd.RangeIndex(n))
-    if "case_id" in found:
-        out["case_id"] = _text(cells["case_id"]).astype(object)
-        reject(out["case_id"].isna(), "case_id", out["case_id"], "missing case id")
-    else:
-        out["case_id"] = name + ":" + rows.astype(str)
-
-    rec_text = _text(cells["received"]).astype(object)
-    received, bad = parse_dates(cells["received"])
-    out["received"] = received
-    shown = rec_text.fillna("").astype(str)
-    reject(rec_text.isna() & ~bad & received.isna(), "received", shown, "missing date")
-    reject(bad, "received", shown, "unparseable date: '" + shown + "' (use YYYY-MM-DD, YYYY/M/D, "
-           "YYYY年M月D日 or an Excel date)")
-    fmt = received.dt.strftime("%Y-%m-%d")
-    reject(received > as_of, "received", shown,
-           "date after the as-of date: " + fmt + f" > {as_of.date()} (check the date or set as_of)")
-    reject(received < min_date, "received", shown,
-           "date too early: " + fmt + f" < {min_date.date()} (probably a typo in the year)")
-
-    parents = [_text(raw[h].reset_index(drop=True)) for h in mapping.area_parents(list(raw.columns))]
-    area, out["area"], area_rejects, area_notes = area_keys(_text(cells["area"]), parents, tree=tree,
-                                                            headers=list(raw.columns),
-                                                            area_header=found["area"])
-    for mask, reason in area_rejects:
-        reject(mask, "area", area, reason)
-    cat = _text(cells["category"])
-    out["category_raw"] = cat.astype(object)
-    out["category"] = out["category_raw"].fillna(OTHER)
-
-    quality: list[dict[str, object]] = []
-
-    def note(mask: pd.Series, column: str, issue: str, fix: str) -> None:
-        mask = mask.fillna(False).astype(bool)
-        if mask.any():
-            ex = rows[mask.to_numpy()].head(5).tolist()
-            quality.append({"source": name, "column": column, "issue": issue,
-                            "rows": int(mask.sum()), "example_rows": ex, "fix": fix})
-
-    note(cat.isna(), "category", "missing category (counted as other)",
-         "fill the category in the case system")
-    for mask, issue, fix in area_notes:
-        note(mask, "area", issue, fix)
-    for col in ("channel", "level", "collective", "repeat"):
-        if col not in found:
-            out[col] = pd.Series(pd.NA, index=out.index, dtype="boolean" if col in
-                                 ("collective", "repeat") else object)
-            continue
-        text = _text(cells[col])
-        table = mapping.value_table(col)
-        mapped = text.str.lower().map(table)
-        unknown = text.notna() & mapped.isna()
-        for val, cnt in text[unknown].value_counts().head(5).items():
-            note(text == val, col, f"value {val!r} not recognised ({cnt} rows)",
-                 f"add it to [values.{col}] in the mapping")
-        if col == "channel":
-            mapped = mapped.where(~unknown, "other")
-        out[col] = mapped.astype("boolean" if col in ("collective", "repeat") else object)
-    if "headcount" in found:
-        num = pd.to_numeric(_text(cells["headcount"]), errors="coerce")
-        badh = _text(cells["headcount"]).notna() & (num.isna() | (num < 0) | (num % 1 != 0))
-        note(badh, "headcount", "not a whole number >= 0", "correct the headcount in the export")
-        out["headcount"] = num.where(~badh).astype("Int64")
-    else:
-        out["headcount"] = pd.Series(pd.NA, index=out.index, dtype="Int64")
-    if "closed" in found:
-        closed, badc = parse_dates(cells["closed"])
-        note(badc, "closed", "unparseable closing date (set to missing)",
-             "use YYYY-MM-DD in the export")
-        note(closed < received, "closed", "closing date before the received date",
-             "check both dates in the case system")
-        out["closed"] = closed
-    else:
-        out["closed"] = pd.Series(pd.NaT, index=out.index, dtype="datetime64[ns]")
-    out["source"] = name
-    out["source_row"] = rows
-
-    if reasons:
-        any_bad = np.logical_or.reduce([m.to_numpy() for m, *_ in reasons])
-        first_col = pd.Series(pd.NA, index=out.index, dtype=object)
-        first_val = pd.Series(pd.NA, index=out.index, dtype=object)
-        all_reasons = pd.Series("", index=out.index, dtype=object)
-        for mask, column, value, reason in reasons:
-            fresh = mask & first_col.isna()
-            first_col[fresh] = column
-            first_val[fresh] = value[fresh].astype(object)
-            all_reasons[mask] = all_reasons[mask].where(all_reasons[mask] == "",
-                                                        all_reasons[mask] + "; ") + reason[mask]
-        rej = pd.DataFrame({"source": name, "source_row": rows[any_bad].to_numpy(),
-                            "column": first_col[any_bad].to_numpy(),
-                            "value": first_val[any_bad].to_numpy(),
-                            "reason": all_reasons[any_bad].to_numpy()})
-        out = out[~any_bad]
-    else:
-        rej = _empty(REJECT_COLUMNS)
-    return out.reset_index(drop=True), rej, quality
-
-
 def _drop_superseded(cases: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Keep the latest version of each case id; list the earlier ones as rejected."""
     cases = cases.sort_values(["_order", "source_row"], kind="stable").reset_index(drop=True)
     dup = cases["case_id"].duplicated(keep="last")
     if not dup.any():
-        return cases, _empty(REJECT_COLUMNS)
+        return cases, empty(REJECT_COLUMNS)
     last = cases[~dup].set_index("case_id")
     old = cases[dup]
     keeper = last.reindex(old["case_id"])

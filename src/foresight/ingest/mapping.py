@@ -9,8 +9,10 @@ A centre saves its mapping once, as TOML, and reuses it every week::
     category = "问题类别"
 
     [read]
-    encoding = "auto"      # auto | utf-8 | gb18030
+    encoding = "auto"      # auto | utf-8 | gb18030 | big5 | utf-16
     sheet = 0              # Excel sheet (name or index)
+    id_case = "upper"      # upper | lower | keep: how case ids are compared
+    timezone = "Asia/Shanghai"  # the centre's time zone, for timestamps that carry one
 
     [values.channel]       # export value = canonical value
     "来访" = "visit"
@@ -25,6 +27,8 @@ from pathlib import Path
 from typing import Any
 
 from foresight.errors import ConfigError
+from foresight._decode import ENCODINGS
+from foresight.ingest.dates import DEFAULT_TZ
 
 __all__ = [
     "CANONICAL",
@@ -52,7 +56,8 @@ CANONICAL: tuple[str, ...] = (
 REQUIRED: tuple[str, ...] = ("received", "area", "category")
 CHANNELS: tuple[str, ...] = ("visit", "letter", "phone", "online", "other")
 LEVELS: tuple[str, ...] = ("town", "district", "city", "province", "national")
-ENCODINGS: tuple[str, ...] = ("auto", "utf-8", "utf-8-sig", "gb18030", "gbk")
+#: How case ids are compared: folded to upper case (the default), to lower case, or kept as written.
+ID_CASES: tuple[str, ...] = ("upper", "lower", "keep")
 
 # Headers seen in real exports, used only when no mapping names the column.
 HEADER_ALIASES: dict[str, tuple[str, ...]] = {
@@ -106,9 +111,13 @@ class ColumnMapping:
         several headers, coarse to fine (``["所属镇街", "所属社区"]``): the finest non-empty one is the
         area and the coarser ones tell same-named areas apart.
     encoding
-        ``"auto"`` (UTF-8, with or without BOM, else GB18030), or a codec name.
+        ``"auto"`` (UTF-8 with or without BOM, UTF-16, GB18030 or Big5, detected), or one of them.
     sheet
         Excel sheet name or index.
+    id_case
+        How case ids are compared: ``"upper"`` (folded to upper case), ``"lower"`` or ``"keep"``.
+    timezone
+        The centre's time zone (IANA name), for timestamps that carry a time zone.
     values
         Per canonical column, export value -> canonical value (``channel``, ``level``,
         ``collective``, ``repeat``).
@@ -125,6 +134,8 @@ class ColumnMapping:
     sheet: str | int = 0
     values: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     origin: str = "<arguments>"
+    id_case: str = ID_CASES[0]
+    timezone: str = DEFAULT_TZ
 
     def __post_init__(self) -> None:
         where = f"in the column mapping ({self.origin})"
@@ -274,13 +285,16 @@ def load_mapping(path: str | Path) -> ColumnMapping:
         raise ConfigError(f"Mapping file {path} has no [columns] section; add one naming at least "
                           f"{', '.join(REQUIRED)}.")
     read = doc.get("read", {})
-    bad = sorted(set(read) - {"encoding", "sheet"})
+    bad = sorted(set(read) - {"encoding", "sheet", "id_case", "timezone"})
     if bad:
-        raise ConfigError(f"Mapping file {path}: unknown key(s) {bad} in [read]; use encoding, sheet.")
+        raise ConfigError(f"Mapping file {path}: unknown key(s) {bad} in [read]; use encoding, sheet, "
+                          "id_case, timezone.")
     return ColumnMapping(
         columns=dict(doc["columns"]),
         encoding=str(read.get("encoding", "auto")),
         sheet=read.get("sheet", 0),
         values={k: dict(v) for k, v in doc.get("values", {}).items()},
         origin=str(path),
+        id_case=str(read.get("id_case", ID_CASES[0])),
+        timezone=str(read.get("timezone", DEFAULT_TZ)),
     )

@@ -31,7 +31,7 @@ def plan_step(flags: pd.DataFrame, *, as_of: pd.Timestamp, config: ReportConfig)
     """:func:`foresight.warning.plan_outreach` over the horizon, from the Monday on or after ``as_of``."""
     from foresight.warning import plan_outreach
 
-    start = as_of + pd.Timedelta(days=(7 - as_of.dayofweek) % 7)  # a Monday (monthly as_of may not be)
+    start = as_of + pd.Timedelta(days=(7 - as_of.day_of_week) % 7)  # a Monday (monthly as_of may not be)
     weeks = config.horizon if config.freq == "W" else min(26, int(np.ceil(config.horizon * 4.35)))
     return plan_outreach(flags, teams=config.teams, capacity_per_week=max(1, int(round(config.capacity_per_week))),
                          start=start, weeks=weeks)

@@ -202,9 +202,9 @@ def wave_calendar_chart(waves: pd.DataFrame, *, categories: list[str], names: di
         ax.set_xticks(ticks, [month_name(m, language) for m in ticks], fontsize=8)
         now = as_of.month
     else:
-        ticks = [1 + int((pd.Timestamp(2021, m, 1).dayofyear - 1) // 7) for m in range(1, 13)]
+        ticks = [1 + int((pd.Timestamp(2021, m, 1).day_of_year - 1) // 7) for m in range(1, 13)]
         ax.set_xticks(ticks, [month_name(m, language) for m in range(1, 13)], fontsize=8)
-        now = min((as_of.dayofyear - 1) // 7, 51) + 1
+        now = min((as_of.day_of_year - 1) // 7, 51) + 1
     ax.axvline(now, color=_BLUE, lw=1.5)
     cb = fig.colorbar(im, ax=ax, fraction=0.03, pad=0.01)
     cb.ax.tick_params(labelsize=7)

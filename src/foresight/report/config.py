@@ -201,7 +201,7 @@ def default_as_of(today: dt.date | str | None = None, freq: str = "W") -> pd.Tim
     day = pd.Timestamp(today if today is not None else dt.date.today()).normalize()
     if freq == "M":
         return day.replace(day=1)
-    return day - pd.Timedelta(days=int(day.dayofweek))
+    return day - pd.Timedelta(days=int(day.day_of_week))
 
 
 def load_config(
@@ -475,8 +475,8 @@ class _Checker:
                 raise self.bad("as_of", value, "is not a date; write YYYY-MM-DD, e.g. 2026-11-23") from None
         else:
             raise self.bad("as_of", value, "must be a date (YYYY-MM-DD)")
-        if freq == "W" and ts.dayofweek != 0:
-            before = ts - pd.Timedelta(days=int(ts.dayofweek))
+        if freq == "W" and ts.day_of_week != 0:
+            before = ts - pd.Timedelta(days=int(ts.day_of_week))
             raise self.bad("as_of", value, f"is a {ts.day_name()}; weekly periods start on Mondays: use "
                                            f"{before.date()} or {(before + pd.Timedelta(weeks=1)).date()}")
         if freq == "M" and ts.day != 1:

@@ -15,7 +15,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from foresight._io import atomic_write, sha256_file
+from foresight._cells import safe_cells
+from foresight._io import atomic_write, clean_stale_temps, sha256_file
 from foresight.report.render import render_html
 from foresight.text import count, reject_reason, team_name
 from foresight.warning.flags import FLAG_COLUMNS
@@ -284,11 +285,12 @@ def write_outputs(result: Any, out_dir: str | os.PathLike[str] | None = None) ->
     base = Path(out_dir) if out_dir is not None else Path(result.config.out_dir)
     base.mkdir(parents=True, exist_ok=True)
     name = _folder_name(result)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{name}.", suffix=".tmp", dir=base))
+    clean_stale_temps(base)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{name}.{os.getpid()}.", suffix=".tmp", dir=base))
     try:
         html = render_html(result)
         atomic_write(tmp / "report.html", lambda p: p.write_text(html, encoding="utf-8"))
-        flags = flags_table(result)
+        flags = safe_cells(flags_table(result))
         atomic_write(tmp / "flags.csv", lambda p: flags.to_csv(p, index=False, encoding="utf-8-sig"))
 
         def excel(p: Path) -> None:
@@ -296,12 +298,12 @@ def write_outputs(result: Any, out_dir: str | os.PathLike[str] | None = None) ->
                 flags.to_excel(xw, sheet_name="flags", index=False)
                 for sheet, frame in (("plan", result.plan), ("risk", result.risk), ("surges", result.surges),
                                      ("backcheck", result.backcheck)):
-                    _sheet(frame, result).to_excel(xw, sheet_name=sheet, index=False)
+                    safe_cells(_sheet(frame, result)).to_excel(xw, sheet_name=sheet, index=False)
                 rejects = result.rejects
                 if rejects is not None and "reason" in rejects:
                     rejects = rejects.assign(reason=[reject_reason(r, result.config.language)
                                                      for r in rejects["reason"]])
-                rejects.to_excel(xw, sheet_name="rejects", index=False)
+                safe_cells(rejects).to_excel(xw, sheet_name="rejects", index=False)
 
         atomic_write(tmp / "flags.xlsx", excel)
         k = int(result.config.suppress_below)

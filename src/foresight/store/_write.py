@@ -203,6 +203,16 @@ def ingest_file(
     return ingest_result(con, read(path), files=[path], force=force)
 
 
+def _all_rejected(rejects: pd.DataFrame) -> str:
+    """The message for an ingest whose every row was rejected: nothing is recorded as ingested."""
+    kinds = rejects["reason"].fillna("").str.split(r"[:;(]", regex=True).str[0].str.strip()
+    top = ", ".join(f"{k or '(no reason)'} ({n})" for k, n in kinds.value_counts().head(3).items())
+    names = ", ".join(sorted(rejects["source"].fillna(_NO_SOURCE).astype(str).unique()))
+    return (f"every row of {names} was rejected ({len(rejects)} rows: {top}); nothing was ingested, "
+            "so the corrected export can be ingested later. Check the column mapping and the export "
+            "('foresight summary' lists the rejected rows with their reasons).")
+
+
 def _row_hash_sql() -> str:
     parts = ", ".join(f"coalesce(CAST(\"{c}\" AS VARCHAR), chr(0))" for c in CONTENT_COLUMNS)
     return f"md5(concat_ws(chr(31), {parts}))"
@@ -270,6 +280,8 @@ def _write(
         skipped = sum(per_source.get(h.source, 0) for h in marked if h.skipped) or skipped
     cases, rejects = cases[keep_c].reset_index(drop=True), rejects[keep_r].reset_index(drop=True)
     accepted, rejected = len(cases), len(rejects)
+    if accepted == 0 and rejected > 0:
+        raise DataError(_all_rejected(rejects))
     status = "duplicate" if marked and all(h.skipped for h in marked) else "ingested"
 
     ingest_id = int(con.execute("SELECT coalesce(max(ingest_id), 0) + 1 FROM ingests").fetchall()[0][0])

@@ -132,7 +132,7 @@ def generate_district(*, seed: int = DEFAULT_SEED, start: str | pd.Timestamp = D
                           "pass a longer period.")
     if not scale > 0:
         raise ConfigError(f"scale must be positive, got {scale!r}; use e.g. scale=0.2 for a small district.")
-    days = pd.date_range(start_ts, end_ts, freq="D")
+    days = pd.date_range(start_ts, end_ts, freq="D", unit="ns")  # the cases contract: datetime64[ns]
     rng = np.random.default_rng(seed)
     tree = build_tree(rng, days)
     draws = draw_counts(rng, tree, days, scale=scale)

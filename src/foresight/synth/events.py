@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 
 import chinese_calendar
-import holidays
 import numpy as np
 import pandas as pd
 
+from foresight.calendar import spring_festival
 from foresight.errors import CalendarError
 
-__all__ = ["spring_festival", "day_effects", "season_windows", "season_shape", "CAMPAIGN_PLAN"]
+__all__ = ["day_effects", "season_windows", "season_shape", "CAMPAIGN_PLAN"]
 
 #: Day-type multipliers of (office channels: visit/letter, remote channels: phone/online).
 _WEEKDAY = np.array([1.15, 1.05, 1.0, 1.0, 0.9, 1.0, 1.0])
@@ -27,20 +27,6 @@ CAMPAIGN_PLAN: tuple[tuple[str, int, int, float, int], ...] = (
     ("flood_typhoon", 8, 2023, 0.60, 21),
     ("wage_arrears", 3, 2026, 0.90, 14),
 )
-
-
-def spring_festival(year: int) -> pd.Timestamp:
-    """Return the first day of the lunar new year (春节) in ``year``, from ``holidays.China``.
-
-    Examples
-    --------
-    >>> spring_festival(2024).date()
-    datetime.date(2024, 2, 10)
-    """
-    days = [d for d, name in holidays.China(years=year).items() if name == "Chinese New Year (Spring Festival)"]
-    if not days:
-        raise CalendarError(f"holidays.China has no Spring Festival for {year}; upgrade the holidays package.")
-    return pd.Timestamp(min(days))
 
 
 def day_effects(days: pd.DatetimeIndex) -> tuple[np.ndarray, np.ndarray]:

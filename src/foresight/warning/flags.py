@@ -268,7 +268,7 @@ def flags(
     --------
     >>> import numpy as np, pandas as pd
     >>> ds = pd.date_range("2020-01-06", "2023-12-25", freq="W-MON")
-    >>> wk = np.minimum((ds.dayofyear - 1) // 7, 51) + 1
+    >>> wk = np.minimum((ds.day_of_year - 1) // 7, 51) + 1
     >>> y = np.random.default_rng(0).poisson(np.where((wk >= 10) & (wk <= 35), 30, 5))
     >>> panel = pd.DataFrame({"area": "T1", "category": "school", "ds": ds, "y": y})
     >>> fc = pd.DataFrame({"area": "T1", "category": "school",

@@ -199,7 +199,7 @@ def fit_wave_model(
     >>> import numpy as np, pandas as pd
     >>> ds = pd.date_range("2019-01-07", periods=260, freq="W-MON")
     >>> rng = np.random.default_rng(0)
-    >>> wk = np.minimum((ds.dayofyear - 1) // 7, 51)
+    >>> wk = np.minimum((ds.day_of_year - 1) // 7, 51)
     >>> panel = pd.concat([pd.DataFrame({"area": a, "category": "heat", "ds": ds,
     ...                                  "y": rng.poisson(np.where(wk < 10, 12.0, 3.0))}) for a in "ABCD"])
     >>> m = fit_wave_model(panel, until="2023-12-25", horizon=13, max_iter=20)
@@ -307,7 +307,7 @@ def wave_probability(
     >>> import numpy as np, pandas as pd
     >>> ds = pd.date_range("2019-01-07", periods=260, freq="W-MON")
     >>> rng = np.random.default_rng(0)
-    >>> wk = np.minimum((ds.dayofyear - 1) // 7, 51)
+    >>> wk = np.minimum((ds.day_of_year - 1) // 7, 51)
     >>> panel = pd.concat([pd.DataFrame({"area": a, "category": "heat", "ds": ds,
     ...                                  "y": rng.poisson(np.where(wk < 10, 12.0, 3.0))}) for a in "ABCD"])
     >>> p = wave_probability(panel, "2023-12-25", horizon=13, every=2)

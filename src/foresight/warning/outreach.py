@@ -69,7 +69,9 @@ def plan_outreach(
         One row per visit: ``week, team, visit`` (1..visits), the flag's ``area, category, kind,
         theme, department, window_start, window_end``, ``prevented`` (the flag's expected prevented
         cases, on its first visit row; 0 on the others) and ``reason``. Sorted by week and team.
-        ``attrs["unplanned"]`` lists the flags left out.
+        ``attrs["unplanned"]`` lists the flags left out, one dict per flag (``pd.DataFrame(...)`` of
+        it is a flags frame); records, not a frame, since pandas 3 compares ``attrs`` when it
+        combines frames and a frame there makes ``plan.astype(str)`` fail.
 
     Raises
     ------
@@ -103,7 +105,7 @@ def plan_outreach(
         start = flags.attrs.get("as_of") or (pd.to_datetime(fl["start"]).min() if len(fl) else None)
     empty = pd.DataFrame({c: pd.Series(dtype="object") for c in PLAN_COLUMNS})
     if start is None or fl.empty:
-        empty.attrs["unplanned"] = fl
+        empty.attrs["unplanned"] = fl.to_dict("records")
         return empty
     t0 = pd.Timestamp(start)
     t0 = period_start(t0, "W")  # visits are planned by week
@@ -157,5 +159,5 @@ def plan_outreach(
     plan = pd.DataFrame(rows, columns=PLAN_COLUMNS) if rows else empty
     if rows:
         plan = plan.sort_values(["week", "team", "visit"], kind="stable").reset_index(drop=True)
-    plan.attrs["unplanned"] = fl.loc[unplanned].reset_index(drop=True)
+    plan.attrs["unplanned"] = fl.loc[unplanned].to_dict("records")
     return plan

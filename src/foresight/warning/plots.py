@@ -57,7 +57,7 @@ def plot_wave_calendar(panel: pd.DataFrame, *, category: str, freq: str | None =
     --------
     >>> import numpy as np, pandas as pd
     >>> ds = pd.date_range("2019-01-07", "2022-12-26", freq="W-MON")
-    >>> wk = np.minimum((ds.dayofyear - 1) // 7, 51)
+    >>> wk = np.minimum((ds.day_of_year - 1) // 7, 51)
     >>> y = np.random.default_rng(0).poisson(np.where((wk >= 9) & (wk <= 38), 30, 5))
     >>> panel = pd.DataFrame({"area": "A", "category": "school", "ds": ds, "y": y})
     >>> fig = plot_wave_calendar(panel, category="school")

@@ -251,7 +251,7 @@ def waves(
     --------
     >>> import numpy as np, pandas as pd
     >>> ds = pd.date_range("2019-01-07", "2022-12-26", freq="W-MON")
-    >>> wk = np.minimum((ds.dayofyear - 1) // 7, 51)
+    >>> wk = np.minimum((ds.day_of_year - 1) // 7, 51)
     >>> y = np.random.default_rng(0).poisson(np.where((wk >= 9) & (wk <= 38), 30, 5))
     >>> w = waves(pd.DataFrame({"area": "A", "category": "school", "ds": ds, "y": y}))
     >>> w[["onset", "end", "recurred", "years"]].to_string(index=False)

@@ -184,8 +184,8 @@ def predict_prophet(
     >>> ds = pd.date_range("2022-01-03", periods=110, freq="W-MON")
     >>> p = pd.DataFrame({"area": "a", "category": "c", "ds": ds, "y": [4, 6] * 55})
     >>> f = predict_prophet(p, horizon=3, freq="W", quantiles=(0.1, 0.5, 0.9))
-    >>> f[["p10", "p50", "p90"]].ge(0).all().all(), f["model"].iloc[0], len(f)
-    (np.True_, 'prophet', 3)
+    >>> bool(f[["p10", "p50", "p90"]].ge(0).all().all()), f["model"].iloc[0], len(f)
+    (True, 'prophet', 3)
     """
     fkey = normalize_freq(freq)
     p = panel[["area", "category", "ds", "y"]].copy()
