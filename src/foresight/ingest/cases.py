@@ -304,7 +304,7 @@ def _raw(item: object, *, encoding: str, sheet: str | int) -> RawTable:
 def _mask_names(cases: pd.DataFrame, unmatched: np.ndarray) -> list[dict[str, object]]:
     """Category labels the taxonomy does not know that look like personal names: masked."""
     raw = cases["category_raw"].astype("string")
-    named = pd.Series(unmatched, index=cases.index) & raw.map(looks_like_name, na_action="ignore").fillna(False)
+    named = pd.Series(unmatched, index=cases.index) & raw.map(looks_like_name, na_action="ignore").eq(True)
     if not named.any():
         return []
     masked, _ = mask_pii(raw.where(named), names=True)
