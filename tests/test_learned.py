@@ -14,10 +14,11 @@ from foresight.errors import ConfigError, DataError  # noqa: E402
 from foresight.warning import flags
 from foresight.warning._features import FEATURES, examples
 from foresight.matrix import to_matrix
+from foresight.periods import period_of_year
 from foresight.warning.learned import PROB_COLUMNS, fit_wave_model, training_examples, wave_probability
 
 DS = pd.date_range("2018-01-01", "2023-12-25", freq="W-MON")
-WOY = np.minimum((np.asarray(DS.dayofyear) - 1) // 7, 51)
+WOY = period_of_year(DS, "W")
 
 
 @pytest.fixture(scope="module")

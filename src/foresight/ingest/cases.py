@@ -304,7 +304,8 @@ def _raw(item: object, *, encoding: str, sheet: str | int) -> RawTable:
 def _mask_names(cases: pd.DataFrame, unmatched: np.ndarray) -> list[dict[str, object]]:
     """Category labels the taxonomy does not know that look like personal names: masked."""
     raw = cases["category_raw"].astype("string")
-    named = pd.Series(unmatched, index=cases.index) & raw.map(looks_like_name, na_action="ignore").eq(True)
+    looks = raw.dropna().map(looks_like_name).reindex(raw.index, fill_value=False).astype(bool)
+    named = pd.Series(unmatched, index=cases.index) & looks
     if not named.any():
         return []
     masked, _ = mask_pii(raw.where(named), names=True)
