@@ -21,9 +21,10 @@ PACKAGE = "foresight"
 #: Layers, lowest first: a module may import its own layer and the layers below, never one above.
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("errors",),
-    ("_decode", "_pii", "_cells", "periods", "schemas", "_records", "_io", "_glm", "text", "settings"),
-    ("areas", "calendar", "categories", "matrix"),
-    ("ingest", "_panel_sql", "panel", "store"),  # the store counts its panel with panel's zero-fill
+    ("_decode", "_pii", "_cells", "periods", "schemas", "_records", "_io", "_glm", "text", "settings",
+     "fonts"),
+    ("areas", "calendar", "categories", "matrix", "plots"),
+    ("ingest", "_panel_sql", "panel", "store", "interop"),  # the store counts its panel with panel's zero-fill
     ("forecasting",),
     ("warning", "evaluation"),
     ("synth",),  # the sample generator may import anything below the report

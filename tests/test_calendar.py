@@ -275,3 +275,16 @@ def test_empty_ds():
     f = period_features([])
     assert f.empty and "sf_offset" in f.columns
     assert np.issubdtype(f["ds"].dtype, np.datetime64)
+
+
+def test_calendar_warning_once_per_process_but_always_when_asked():
+    import foresight.calendar as cal
+
+    cal._WARNED.clear()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("default")
+        days("2031-01-01", "2031-01-02")
+        days("2031-02-01", "2031-02-02")  # another line: Python's own registry would warn again
+    assert len([w for w in caught if issubclass(w.category, CalendarWarning)]) == 1
+    with pytest.warns(CalendarWarning, match="2031"):  # pytest.warns ("always") still sees it
+        days("2031-03-01", "2031-03-02")

@@ -17,7 +17,7 @@ from foresight.report import ReportConfig, ReportResult, flags_table, load_confi
 from foresight.report._backcheck import backcheck
 from foresight.report.charts import total_chart, trend_chart, wave_calendar_chart
 from foresight.report.config import report_config_from_dict
-from foresight.report.fonts import cjk_font, use_cjk_font
+from foresight.fonts import cjk_font, use_cjk_font
 from foresight.report.outputs import suppress_counts, suppress_forecasts
 from foresight.report.render import render_html
 from foresight.text import count as display_count

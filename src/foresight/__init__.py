@@ -39,6 +39,8 @@ _LAZY: dict[str, str] = {
     "forecast_components": "foresight.forecasting",
     "forecast_hierarchy": "foresight.forecasting",
     "plot_components": "foresight.forecasting",
+    "from_nixtla": "foresight.interop",
+    "to_nixtla": "foresight.interop",
     "ColumnMapping": "foresight.ingest",
     "IngestResult": "foresight.ingest",
     "load_mapping": "foresight.ingest",
@@ -47,6 +49,7 @@ _LAZY: dict[str, str] = {
     "rollup": "foresight.panel",
     "summarize_panel": "foresight.panel",
     "to_panel": "foresight.panel",
+    "plot_forecast": "foresight.plots",
     "CaseStore": "foresight.store",
     "District": "foresight.synth",
     "generate_district": "foresight.synth",
@@ -61,6 +64,7 @@ _LAZY: dict[str, str] = {
     "plan_outreach": "foresight.warning",
     "plot_seasons": "foresight.warning",
     "plot_wave_calendar": "foresight.warning",
+    "seasonal_outlook": "foresight.warning",
     "seasonal_profile": "foresight.warning",
     "surges": "foresight.warning",
     "waves": "foresight.warning",
@@ -94,11 +98,14 @@ if _TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from foresight.forecasting import (forecast, forecast_components, forecast_hierarchy,
                                        plot_components)
     from foresight.ingest import ColumnMapping, IngestResult, load_mapping, read_cases
+    from foresight.interop import from_nixtla, to_nixtla
     from foresight.panel import ALL, rollup, summarize_panel, to_panel
+    from foresight.plots import plot_forecast
     from foresight.store import CaseStore
     from foresight.synth import District, generate_district, write_district
     from foresight.report import issued_flags
     from foresight.schemas import check_panel
     from foresight.warning import (FlagSettings, SurgeSettings, WaveSettings, evaluate_campaign, flags,
-                                   plan_outreach, plot_seasons, plot_wave_calendar, seasonal_profile, surges,
+                                   plan_outreach, plot_seasons, plot_wave_calendar, seasonal_outlook,
+                                   seasonal_profile, surges,
                                    waves)

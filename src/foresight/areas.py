@@ -6,6 +6,7 @@ merged) during the history. Panels roll up to any level with :meth:`AreaTree.anc
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,15 +26,16 @@ _COLUMNS = ("code", "name", "parent", "level")
 @dataclass(frozen=True, eq=False)
 class AreaTree:
     """An area tree loaded from a table with ``code, name, parent, level`` and optional
-    ``population, start, end``.
+    ``population, start, end, aliases`` (``aliases``: other and former names, ``|``-separated).
 
     Use :func:`load_areas` or :meth:`from_table` to build one; the table is validated.
 
     Parameters
     ----------
     table
-        The validated area table: ``code, name, parent, level, population, start, end`` (dates as
-        ``datetime64``, missing as ``NaT``; population in residents, ``NaN`` when unknown).
+        The validated area table: ``code, name, parent, level, population, start, end, aliases``
+        (dates as ``datetime64``, missing as ``NaT``; population in residents, ``NaN`` when unknown;
+        aliases ``|``-separated, ``""`` when none).
 
     Examples
     --------
@@ -91,7 +93,9 @@ class AreaTree:
             t["population"] = pd.to_numeric(t["population"], errors="coerce")
         else:
             t["population"] = np.nan
-        return cls(t[["code", "name", "parent", "level", "population", "start", "end"]]
+        t["aliases"] = (t["aliases"].where(t["aliases"].notna(), "").astype(str).str.strip()
+                        if "aliases" in t.columns else "")
+        return cls(t[["code", "name", "parent", "level", "population", "start", "end", "aliases"]]
                    .reset_index(drop=True))
 
     # -- lookups -----------------------------------------------------------------------------
@@ -144,12 +148,103 @@ class AreaTree:
         return up.where(up.notna(), own).to_numpy()
 
     def resolve(self, values: pd.Series) -> pd.Series:
-        """Match raw area values to codes: by code, then by a name that is unique in the tree."""
-        values = pd.Series(values, dtype=object).astype("string").str.strip()
-        by_code = values.where(values.isin(self.table["code"]))
-        names = self.table.drop_duplicates("name", keep=False)
-        by_name = values.map(dict(zip(names["name"], names["code"], strict=True)))
-        return by_code.fillna(by_name).astype(object).where(lambda s: s.notna(), np.nan)
+        """Match raw area values to codes: by code, then by a name or alias that is unique in the tree.
+
+        :meth:`match` also says why a value did not match and can tell same-named areas apart by
+        their parents.
+        """
+        return self.match(values)["code"]
+
+    def match(self, values: pd.Series, parents: list[pd.Series] | None = None) -> pd.DataFrame:
+        """Match raw area values to codes, by code, name or alias; parents tell same names apart.
+
+        Parameters
+        ----------
+        values
+            The area as the export has it (a code, a name, or a former name listed in ``aliases``).
+        parents
+            Coarser columns of the same rows (e.g. the town), each a code, name or alias of an
+            ancestor; used when a name matches several areas.
+
+        Returns
+        -------
+        DataFrame
+            Aligned with ``values``: ``code`` (``NaN`` when unmatched), ``how`` (``code``, ``name``,
+            ``ambiguous``, ``unknown`` or ``missing``) and ``candidates`` (the codes an ambiguous
+            name matches, ``" and "``-joined).
+
+        Examples
+        --------
+        >>> tree = AreaTree.from_table(pd.DataFrame({
+        ...     "code": ["D", "T1", "T2", "C1", "C2"], "name": ["区", "和平街道", "东湖镇", "新村社区", "新村社区"],
+        ...     "parent": ["", "D", "D", "T1", "T2"], "level": ["district", "town", "town", "community", "community"],
+        ...     "aliases": ["", "", "东湖乡", "", "新村"]}))
+        >>> tree.match(pd.Series(["新村社区", "新村", "C1"]))[["code", "how"]].values.tolist()
+        [[nan, 'ambiguous'], ['C2', 'name'], ['C1', 'code']]
+        >>> tree.match(pd.Series(["新村社区"]), parents=[pd.Series(["东湖乡"])])["code"].tolist()
+        ['C2']
+        """
+        vals = pd.Series(values, dtype=object).reset_index(drop=True)
+        cols = [vals, *(pd.Series(p, dtype=object).reset_index(drop=True) for p in parents or [])]
+        combos = pd.DataFrame({i: c.astype("string").fillna("") for i, c in enumerate(cols)})
+        inverse, uniq = pd.MultiIndex.from_frame(combos).factorize()
+        if len(uniq) < len(vals):  # match each distinct (value, parents) once
+            first = uniq.to_frame(index=False)
+            out = self.match(first[0], [first[i] for i in range(1, first.shape[1])])
+            return out.iloc[inverse].reset_index(drop=True)
+        key = vals.map(_norm_name)
+        index = self._name_index()
+        hits = [index.get(k, ()) if k else () for k in key]
+        codes = set(self.table["code"])
+        by_code = [v.strip() if isinstance(v, str) and v.strip() in codes else None for v in vals]
+        anc = self._ancestor_keys()
+        code, how, cand = [], [], []
+        for i, (k, hit, c) in enumerate(zip(key, hits, by_code, strict=True)):
+            if not k:
+                code.append(np.nan), how.append("missing"), cand.append("")
+                continue
+            if c is not None:
+                code.append(c), how.append("code"), cand.append("")
+                continue
+            if len(hit) > 1 and parents:
+                given = [_norm_name(p.iloc[i]) for p in parents]
+                narrowed = tuple(h for h in hit if all(g in anc[h] for g in given if g))
+                hit = narrowed if narrowed else hit
+            if len(hit) == 1:
+                code.append(hit[0]), how.append("name"), cand.append("")
+            else:
+                code.append(np.nan), how.append("ambiguous" if hit else "unknown")
+                cand.append(" and ".join(hit))
+        return pd.DataFrame({"code": pd.Series(code, dtype=object), "how": how, "candidates": cand})
+
+    def _name_index(self) -> dict[str, tuple[str, ...]]:
+        """Normalised name or alias -> the codes carrying it (table order)."""
+        cache = self.__dict__.get("_names")
+        if cache is None:
+            cache = {}
+            for code, name, aliases in zip(self.table["code"], self.table["name"], self.table["aliases"]):
+                for n in {_norm_name(x) for x in [name, *str(aliases).split("|")]} - {""}:
+                    cache.setdefault(n, ())
+                    cache[n] += (code,)
+            object.__setattr__(self, "_names", cache)
+        return cache
+
+    def _ancestor_keys(self) -> dict[str, set[str]]:
+        """Code -> the normalised codes, names and aliases of its strict ancestors."""
+        cache = self.__dict__.get("_anc_keys")
+        if cache is None:
+            own = {c: {_norm_name(c), _norm_name(n), *(_norm_name(a) for a in str(al).split("|"))} - {""}
+                   for c, n, al in zip(self.table["code"], self.table["name"], self.table["aliases"])}
+            parent = self.parent_map()
+            cache = {}
+            for c in own:
+                keys, p = set(), parent.get(c)
+                while p is not None and p in own:
+                    keys |= own[p]
+                    p = parent.get(p)
+                cache[c] = keys
+            object.__setattr__(self, "_anc_keys", cache)
+        return cache
 
     def _ancestors(self) -> pd.DataFrame:
         cache = self.__dict__.get("_anc")
@@ -178,6 +273,13 @@ class AreaTree:
         counts = self.table["level"].value_counts()
         parts = ", ".join(f"{counts.get(lvl, 0)} {lvl}" for lvl in LEVELS)
         return f"AreaTree({parts})"
+
+
+def _norm_name(value: object) -> str:
+    """An area name or code compared loosely: NFKC (full-width -> half-width), no spaces."""
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        return ""
+    return "".join(unicodedata.normalize("NFKC", str(value)).split())
 
 
 def load_areas(source: str | Path | pd.DataFrame | AreaTree) -> AreaTree:

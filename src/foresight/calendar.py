@@ -330,6 +330,24 @@ def days(start: Any, end: Any, *, country: str = "CN", subdiv: str | None = None
     return _days(start, end, country, subdiv, 3)
 
 
+_WARNED: set[str] = set()
+
+
+def _warn_once(message: str, category: type[Warning], *, stacklevel: int) -> None:
+    """Warn once per process (the same message again is dropped), unless the active filter for
+    ``category`` is ``always`` or ``error`` (as in ``pytest.warns``).
+
+    ``warnings``' own once-per-location registry is reset whenever any code changes the filters
+    (``catch_warnings``), so a run that forecasts several times would repeat the warning.
+    """
+    action = next((f[0] for f in warnings.filters
+                   if issubclass(category, f[2]) and (f[1] is None or f[1].match(message))), "default")
+    if message in _WARNED and action not in ("always", "error"):
+        return
+    _WARNED.add(message)
+    warnings.warn(message, category, stacklevel=stacklevel + 1)
+
+
 def _days(start: Any, end: Any, country: str, subdiv: str | None, _stacklevel: int) -> pd.DataFrame:
     s = pd.Timestamp(start).normalize()
     e = pd.Timestamp(end).normalize()
@@ -346,13 +364,13 @@ def _days(start: Any, end: Any, country: str, subdiv: str | None, _stacklevel: i
         est = [y for y, t in zip(range(s.year, e.year + 1), tables) if not _cc_covers(y)]
         if est:
             _, _, lo, hi = _cc_data()
-            warnings.warn(
+            _warn_once(
                 f"China {', '.join(map(str, est))}: chinese_calendar has data for {lo}-{hi} only, so "
                 f"holidays are estimated from holidays.China rules and make-up working days (调休) "
                 f"are unknown; upgrade chinesecalendar (pip install -U chinesecalendar) when the "
                 f"official schedule is out",
                 CalendarWarning,
-                stacklevel=_stacklevel,
+                stacklevel=_stacklevel + 1,
             )
     out = pd.concat(tables, ignore_index=True)
     out = out[(out["date"] >= s) & (out["date"] <= e)].reset_index(drop=True)

@@ -20,7 +20,7 @@ __all__ = ["OTHER", "Taxonomy", "load_categories"]
 
 #: Code of the explicit catch-all category.
 OTHER = "other"
-_COLUMNS = ("code", "name_zh", "name_en", "theme", "department", "aliases", "keywords")
+_COLUMNS = ("code", "name_zh", "name_en", "theme", "department", "aliases", "keywords", "prep_weeks")
 
 
 def _norm(text: str) -> str:
@@ -30,7 +30,9 @@ def _norm(text: str) -> str:
 @dataclass(frozen=True, eq=False)
 class Taxonomy:
     """A category taxonomy; ``table`` has the columns
-    ``code, name_zh, name_en, theme, department, aliases, keywords`` (aliases and keywords ``|``-separated).
+    ``code, name_zh, name_en, theme, department, aliases, keywords, prep_weeks`` (aliases and keywords
+    ``|``-separated; ``prep_weeks``: weeks an outreach team needs to prepare the theme before its wave,
+    empty for the default of :func:`foresight.warning.seasonal_outlook`).
 
     Parameters
     ----------
@@ -63,7 +65,7 @@ class Taxonomy:
                             f"(optional: {', '.join(_COLUMNS[3:])}).")
         t = table.copy()
         for c in _COLUMNS:
-            t[c] = (t[c].where(t[c].notna(), "") if c in t.columns else "").astype(str).str.strip() \
+            t[c] = t[c].astype(object).where(t[c].notna(), "").astype(str).str.strip() \
                 if c in t.columns else ""
         bad = (t["code"] == "") | t["code"].duplicated()
         if bad.any():
@@ -72,7 +74,8 @@ class Taxonomy:
         if OTHER not in set(t["code"]):
             t = pd.concat([t, pd.DataFrame([{"code": OTHER, "name_zh": "其他", "name_en": "Other",
                                              "theme": "", "department": "", "aliases": "",
-                                             "keywords": ""}])], ignore_index=True)
+                                             "keywords": "", "prep_weeks": ""}])],
+                      ignore_index=True)
         return cls(t[list(_COLUMNS)].reset_index(drop=True))
 
     @property

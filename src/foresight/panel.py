@@ -61,7 +61,7 @@ def to_panel(
     *,
     freq: str = "W",
     level: str | None = None,
-    areas: AreaTree | pd.DataFrame | str | None = None,
+    areas: AreaTree | pd.DataFrame | str | os.PathLike[str] | None = None,
     as_of: str | pd.Timestamp | None = None,
 ) -> pd.DataFrame:
     """Count cases per area, category and period.
@@ -263,7 +263,7 @@ def rollup(
     panel: pd.DataFrame,
     *,
     level: str | None = None,
-    areas: AreaTree | pd.DataFrame | str | None = None,
+    areas: AreaTree | pd.DataFrame | str | os.PathLike[str] | None = None,
     over: tuple[str, ...] | list[str] = (),
 ) -> pd.DataFrame:
     """Sum a panel up the area tree and/or over areas or categories; totals are kept exactly.

@@ -39,6 +39,8 @@ Country = Annotated[str, typer.Option(
     "--country", help="Holiday calendar: CN (China, with make-up working days) or a country code "
                       "such as US.")]
 Subdiv = Annotated[str | None, typer.Option("--subdiv", help="Subdivision for --country, e.g. NY.")]
+Progress = Annotated[bool, typer.Option("--progress/--no-progress",
+                                        help="Show progress bars (off for logs and cron jobs).")]
 
 
 def fail(message: str, code: int) -> None:

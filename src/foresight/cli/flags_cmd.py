@@ -56,6 +56,7 @@ def flags_command(
     language: Annotated[str, typer.Option("--language", help="Language of the reasons: zh or en.")] = "zh",
     country: c.Country = "CN",
     subdiv: c.Subdiv = None,
+    progress: c.Progress = True,
 ) -> None:
     """Write the ranked flags, one per area x category: area, category, kind, start, end, expected,
     baseline, score, reason, then rank, id, expected_lo, expected_hi, observed, excess, p_wave, theme,
@@ -82,7 +83,7 @@ def flags_command(
         wanted = tuple(k.strip() for k in kinds.split(",") if k.strip())
         result = c.read_input(cases, mapping=mapping, area_col=area_col, category_col=category_col,
                               date_col=date_col, case_id_col=case_id_col, areas=areas,
-                              categories=categories)
+                              categories=categories, progress=progress)
         panel = to_panel(result.cases, freq=freq, level=level, areas=areas, as_of=origin)
         if panel.empty:
             raise c.DataError(f"No cases before --as-of {origin.date()}: nothing to flag.")

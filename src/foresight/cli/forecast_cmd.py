@@ -14,11 +14,12 @@ from foresight.cli._app import app
 @app.command("forecast")
 def forecast_command(
     cases: c.Cases,
-    as_of: Annotated[str, typer.Option(
-        "--as-of", help="Forecast origin (YYYY-MM-DD; a Monday for --freq W). Cases dated on or "
-                        "after it are ignored; the first forecast period starts on it.",
-        show_default=False)],
     out: Annotated[Path, typer.Option("--out", help="Output CSV.", show_default=False)],
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", help="Forecast origin (YYYY-MM-DD; a Monday for --freq W). Cases dated on or "
+                        "after it are ignored; the first forecast period starts on it. Default: the "
+                        "period after the last complete one in the data (as the report).",
+        show_default=False)] = None,
     horizon: Annotated[int, typer.Option("--horizon", min=1, max=104,
                                          help="Periods ahead to forecast.")] = 13,
     freq: c.Freq = "W",
@@ -37,6 +38,7 @@ def forecast_command(
     country: c.Country = "CN",
     subdiv: c.Subdiv = None,
     seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 0,
+    progress: c.Progress = True,
 ) -> None:
     """Forecast every area x category with at least one case in the 52 weeks before --as-of.
 
@@ -62,10 +64,14 @@ def forecast_command(
         c.check_output(out, option="--out")
         result = c.read_input(cases, mapping=mapping, area_col=area_col, category_col=category_col,
                               date_col=date_col, case_id_col=case_id_col, areas=areas,
-                              categories=categories)
+                              categories=categories, progress=progress)
         panel = to_panel(result.cases, freq=freq, level=level, areas=areas, as_of=origin)
+        origin = panel.attrs["as_of"]
         if panel.empty:
             raise c.DataError(f"No cases before --as-of {origin.date()}: nothing to forecast.")
+        if as_of is None:
+            typer.echo(f"as of {origin.date()} (the period after the last complete one in the data)",
+                       err=True)
         window = shift(origin, -periods_per_year(freq), freq)  # active: a case in the last year
         recent = panel[(panel["ds"] >= window) & (panel["y"] > 0)][["area", "category"]]
         active = recent.drop_duplicates()

@@ -62,9 +62,10 @@ def report_command(
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             result = build_report(cfg, progress=progress)
-        for w in caught:  # step failures are printed below, once each
-            if issubclass(w.category, UserWarning) and not issubclass(w.category, ReportStepWarning):
-                typer.echo(f"warning: {w.message}", err=True)
+        # each message once (a forecast per step repeats the calendar warning); step failures below
+        for message in dict.fromkeys(str(w.message) for w in caught if issubclass(w.category, UserWarning)
+                                     and not issubclass(w.category, ReportStepWarning)):
+            typer.echo(f"warning: {message}", err=True)
         try:
             folder = write_outputs(result)
         except OSError as exc:

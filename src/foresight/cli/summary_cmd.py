@@ -26,6 +26,7 @@ def summary_command(
         "--level", help="Roll areas up to district, town, community or grid (needs --areas).")] = None,
     rejects_out: Annotated[Path | None, typer.Option(
         "--rejects-out", help="Write the rejected rows with their reasons to this CSV.")] = None,
+    progress: c.Progress = True,
 ) -> None:
     """Read exports and print the row accounting (read = accepted + rejected), the reasons for
     rejected rows, data-quality notes, and a summary of the counts panel per category."""
@@ -40,7 +41,7 @@ def summary_command(
             c.check_output(rejects_out, option="--rejects-out")
         result = c.read_input(cases, mapping=mapping, area_col=area_col, category_col=category_col,
                               date_col=date_col, case_id_col=case_id_col, areas=areas,
-                              categories=categories)
+                              categories=categories, progress=progress)
         panel = to_panel(result.cases, freq=freq, level=level, areas=areas)
     with pd.option_context("display.width", 120, "display.max_columns", 20,
                            "display.max_colwidth", 60):

@@ -248,8 +248,10 @@ class Backtest:
 def backtest(
     panel: pd.DataFrame,
     *,
-    origins: Sequence[str | pd.Timestamp],
+    origins: Sequence[str | pd.Timestamp] | None = None,
     horizon: int = 13,
+    n_windows: int | None = None,
+    step_size: int | None = None,
     models: Sequence[ModelLike] | Mapping[str, ModelLike] = ("auto",),
     quantiles: Sequence[float] = (0.1, 0.5, 0.9),
     freq: str | None = None,
@@ -264,10 +266,15 @@ def backtest(
     ----------
     panel : pandas.DataFrame
         Counts panel ``area, category, ds, y`` (see docs/architecture.md), zero-filled.
-    origins : sequence of date-like
-        Forecast origins; each must be a period start (a Monday for weekly panels).
+    origins : sequence of date-like, optional
+        Forecast origins (the first forecast period); each must be a period start (a Monday for
+        weekly panels). Give either ``origins`` or ``n_windows``.
     horizon : int
         Periods forecast from each origin.
+    n_windows, step_size : int, optional
+        As Nixtla's ``cross_validation``: ``n_windows`` origins ``step_size`` periods apart (default
+        ``horizon``: windows that do not overlap), the last one ``horizon`` periods before the end of
+        the panel, so that the last window ends with the panel's last period.
     models : sequence or mapping
         Model names (looked up in ``foresight.forecasting.models.MODELS``, else run through
         ``foresight.forecasting.forecast``) or callables with the model signature; a mapping gives the
@@ -327,6 +334,8 @@ def backtest(
     quantiles = tuple(float(q) for q in quantiles)
     freq = panel_freq(panel, freq)
     off = period_offset(freq)
+    origins = _window_origins(panel, origins, n_windows=n_windows, step_size=step_size,
+                              horizon=horizon, off=off)
     runners = {name: _runner(m) for name, m in _resolve(models).items()}
     attrs = dict(panel.attrs)
     panel = panel[["area", "category", "ds", "y"]].copy()
@@ -367,6 +376,22 @@ def backtest(
     forecasts = pd.concat(fc_parts, ignore_index=True)
     series = pd.concat(ser_parts, ignore_index=True)
     return Backtest(forecasts, series, quantiles, horizon, freq, pd.DataFrame(timings))
+
+
+def _window_origins(panel: pd.DataFrame, origins, *, n_windows: int | None, step_size: int | None,
+                    horizon: int, off: pd.DateOffset) -> list[pd.Timestamp]:
+    """The origins given, or ``n_windows`` of them ``step_size`` apart ending at the panel's end."""
+    if (origins is None) == (n_windows is None):
+        raise ConfigError("give either origins=[...] or n_windows=N (with step_size), not both or neither")
+    if origins is not None:
+        if step_size is not None:
+            raise ConfigError("step_size goes with n_windows; with origins=[...] leave it out")
+        return list(origins)
+    step = horizon if step_size is None else int(step_size)
+    if int(n_windows) < 1 or step < 1:
+        raise ConfigError(f"n_windows={n_windows} and step_size={step_size} must be at least 1")
+    last = pd.Timestamp(pd.to_datetime(panel["ds"]).max())
+    return [last + (1 - horizon - (int(n_windows) - 1 - i) * step) * off for i in range(int(n_windows))]
 
 
 def _prepare(

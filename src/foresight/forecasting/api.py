@@ -61,7 +61,7 @@ def forecast(
     windows : tuple of str, optional
         Known windows (``"wage"``: four weeks before the Spring Festival, ``"enrolment"``: March to
         September); default both in China, none elsewhere.
-    tree : mapping or AreaTree, optional
+    tree : mapping, AreaTree or path, optional
         child -> parent areas; parent areas join the reconciliation.
     reconcile : bool
         Reconcile with the aggregate forecasts (default) or return the bottom forecasts as fitted.

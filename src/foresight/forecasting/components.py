@@ -129,7 +129,7 @@ def forecast_components(
 
 
 def plot_components(components: pd.DataFrame, *, area: str | None = None, category: str | None = None,
-                    ax: Any = None) -> Any:
+                    ax: Any = None, names: Any = None) -> Any:
     """Plot one series' forecast and its components (from :func:`forecast_components`).
 
     Parameters
@@ -140,6 +140,8 @@ def plot_components(components: pd.DataFrame, *, area: str | None = None, catego
         The series to draw (default: the first in the table).
     ax : matplotlib Axes or sequence of 4 Axes, optional
         One Axes: draw the multiplicative factors only. Four Axes: the full plot. None: a new figure.
+    names : AreaTree, DataFrame, path or mapping, optional
+        Area names for the titles (``name (code)``); see :func:`foresight.plots.area_names`.
 
     Returns
     -------
@@ -173,12 +175,16 @@ def plot_components(components: pd.DataFrame, *, area: str | None = None, catego
     if s.empty:
         raise ConfigError(f"series area={area!r} category={category!r} is not in the component table")
     hist, fut = s[s["part"] == "history"], s[s["part"] == "forecast"]
+    from foresight.plots import area_label, cjk_ready
+
+    label = f"{area_label(area, names)} / {category}"
+    cjk_ready(label)
     factors = ("trend", "season", "holiday", "window")
     if ax is not None and not isinstance(ax, (list, tuple, np.ndarray)):
         for name in factors:
             ax.plot(s["ds"], s[name], label=name)
         ax.axhline(1.0, color="grey", lw=0.5)
-        ax.set_title(f"{area} / {category}: multiplicative effects")
+        ax.set_title(f"{label}: multiplicative effects")
         ax.legend(loc="best", fontsize="small")
         return ax.figure
     if ax is None:
@@ -192,7 +198,7 @@ def plot_components(components: pd.DataFrame, *, area: str | None = None, catego
         a0.plot(hist["ds"], hist["mean"], color="C0", lw=1.0, label="fitted")
     a0.plot(fut["ds"], fut["mean"], color="C3", lw=1.5, label="forecast")
     a0.set_ylabel("count")
-    a0.set_title(f"{area} / {category}")
+    a0.set_title(label)
     a0.legend(loc="upper left", fontsize="small")
     a1.plot(s["ds"], s["level"] * s["trend"], color="C1")
     a1.set_ylabel("level x trend")

@@ -3,6 +3,7 @@ and the default model behind :func:`foresight.forecasting.forecast`."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -51,6 +52,10 @@ def _parent_map(tree: Any) -> dict[str, str] | None:
     """child -> parent from a mapping, a frame with area/parent columns, or an AreaTree-like object."""
     if tree is None:
         return None
+    if isinstance(tree, (str, os.PathLike)):  # the area table's file
+        from foresight.areas import load_areas
+
+        return load_areas(tree).parent_map()
     if isinstance(tree, Mapping):
         return {str(k): str(v) for k, v in tree.items() if v is not None and v == v}
     if isinstance(tree, pd.DataFrame):

@@ -20,6 +20,7 @@ from foresight._records import RawTable
 from foresight.areas import AreaTree
 from foresight.categories import OTHER
 from foresight.errors import DataError
+from foresight.ingest._area_keys import area_keys
 from foresight.ingest.dates import parse_dates
 from foresight.ingest.mapping import REQUIRED, ColumnMapping
 
@@ -136,6 +137,11 @@ class _Rows:
             self._pii(canon, kinds, text)
             self.text[canon] = text
             self.masked[canon] = kinds.notna()
+        # coarser area columns (town + community): they tell same-named areas apart
+        self.headers = list(raw.frame.columns)
+        self.parents = [mask_pii(normalize_text(raw.frame[h].reset_index(drop=True)),
+                                 names=rules.tree is None)[0]
+                        for h in rules.mapping.area_parents(self.headers)]
 
     # -- bookkeeping --------------------------------------------------------------------------
     def reject(self, mask: pd.Series, column: str, value: pd.Series, reason: pd.Series | str) -> None:
@@ -221,14 +227,13 @@ class _Rows:
         return received
 
     def _area(self) -> pd.Series:
-        area, tree = self.text["area"], self.rules.tree
-        self.reject(area.isna(), "area", area, "missing area")
-        if tree is None:
-            return area.astype(object)
-        code = tree.resolve(area)
-        self.reject(area.notna() & code.isna(), "area", area,
-                    "area not in the area tree: '" + area.fillna("") + "' (add it or correct the code)")
-        return code
+        area, keys, rejects, notes = area_keys(self.text["area"], self.parents, tree=self.rules.tree,
+                                               headers=self.headers, area_header=self.found["area"])
+        for mask, reason in rejects:
+            self.reject(mask, "area", area, reason)
+        for mask, issue, fix in notes:
+            self.note(mask, "area", issue, fix)
+        return keys
 
     def _coded(self, col: str) -> pd.Series:
         kind = "boolean" if col in ("collective", "repeat") else object

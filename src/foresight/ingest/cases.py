@@ -161,8 +161,11 @@ def read_cases(
         Header names, instead of (or overriding) a mapping. Without a case id column each row gets
         the id ``<source>:<row>``.
     areas
-        An area tree (or its table). When given, areas are matched by code or unique name and rows
-        whose area is not in the tree are rejected.
+        An area tree (or its table, or its file). When given, areas are matched by code, name or
+        alias (former names); a name several areas share is told apart by the coarser area columns
+        of the mapping (``area = ["所属镇街", "所属社区"]``), else the row is rejected as ambiguous;
+        rows whose area is not in the tree are rejected. Without a tree, a name found under several
+        coarser areas is kept apart as ``town/name`` and noted in ``quality``.
     categories
         A taxonomy (or its table). When given, raw labels are mapped to codes and unmatched labels
         count as ``other`` (listed in ``unmatched_categories``).

@@ -5,7 +5,7 @@ A centre saves its mapping once, as TOML, and reuses it every week::
     [columns]              # canonical name = header in the export
     case_id = "信访件编号"
     received = "登记日期"
-    area = "网格编码"
+    area = "网格编码"      # or the path from coarse to fine: area = ["所属镇街", "所属社区"]
     category = "问题类别"
 
     [read]
@@ -21,7 +21,7 @@ A centre saves its mapping once, as TOML, and reuses it every week::
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -73,6 +73,9 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "closed": ("closed", "办结日期", "办结时间", "结案日期"),
 }
 
+# Headers of a town column (镇/街道), suggested when a community name is ambiguous without it.
+TOWN_HEADERS: tuple[str, ...] = ("所属镇街", "镇街", "所属街道", "街道", "所属镇", "乡镇", "镇", "town")
+
 # Values seen in real exports; a mapping's [values.*] tables extend and override these.
 DEFAULT_VALUES: dict[str, dict[str, Any]] = {
     "channel": {
@@ -104,7 +107,9 @@ class ColumnMapping:
     Parameters
     ----------
     columns
-        Canonical name -> header in the export, e.g. ``{"received": "登记日期"}``.
+        Canonical name -> header in the export, e.g. ``{"received": "登记日期"}``. ``area`` may name
+        several headers, coarse to fine (``["所属镇街", "所属社区"]``): the finest non-empty one is the
+        area and the coarser ones tell same-named areas apart.
     encoding
         ``"auto"`` (UTF-8 with or without BOM, UTF-16, GB18030 or Big5, detected), or one of them.
     sheet
@@ -124,7 +129,7 @@ class ColumnMapping:
     'account'
     """
 
-    columns: Mapping[str, str]
+    columns: Mapping[str, str | Sequence[str]]
     encoding: str = "auto"
     sheet: str | int = 0
     values: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
@@ -141,8 +146,15 @@ class ColumnMapping:
                 f"Use only: {', '.join(CANONICAL)}."
             )
         for key, header in self.columns.items():
+            if key == "area" and isinstance(header, (list, tuple)):
+                if header and all(isinstance(h, str) and h.strip() for h in header):
+                    continue
+                raise ConfigError(f"[columns] area = {list(header)!r} {where}: give the header "
+                                  "names from coarse to fine, e.g. [\"所属镇街\", \"所属社区\"].")
             if not isinstance(header, str) or not header.strip():
-                raise ConfigError(f"[columns] {key} must be a non-empty header name {where}.")
+                raise ConfigError(f"[columns] {key} must be a non-empty header name {where}"
+                                  + (" (only area may list several headers)."
+                                     if isinstance(header, (list, tuple)) else "."))
         if self.encoding.lower() not in ENCODINGS:
             raise ConfigError(
                 f"[read] encoding = {self.encoding!r} {where} is not supported. "
@@ -188,18 +200,33 @@ class ColumnMapping:
         merged.update({str(k).strip().lower(): v for k, v in self.values.get(column, {}).items()})
         return merged
 
+    def area_headers(self) -> tuple[str, ...]:
+        """The mapped area header(s), coarse to fine (empty when ``area`` is not mapped)."""
+        area = self.columns.get("area")
+        return () if area is None else (area,) if isinstance(area, str) else tuple(area)
+
     def resolve_headers(self, headers: list[str]) -> dict[str, str]:
         """Canonical name -> actual header in ``headers``.
 
         Mapped columns must exist (exactly, or ignoring case and surrounding spaces). Unmapped
-        canonical columns are looked up among well-known export headers.
+        canonical columns are looked up among well-known export headers. Several area headers are
+        found together (``area`` is then the finest; :meth:`area_parents` gives the others) or not
+        at all.
         """
         norm = {h.strip().lower(): h for h in headers}
         found: dict[str, str] = {}
+
+        def look(want: str) -> str | None:
+            return want if want in headers else norm.get(want.strip().lower())
+
         for canon in CANONICAL:
+            if canon == "area" and len(self.area_headers()) > 1:
+                hits = [look(h) for h in self.area_headers()]
+                if all(h is not None for h in hits):
+                    found["area"] = hits[-1]
+                continue
             if canon in self.columns:
-                want = self.columns[canon]
-                hit = want if want in headers else norm.get(want.strip().lower())
+                hit = look(self.columns[canon])
                 if hit is not None:
                     found[canon] = hit
                 continue
@@ -209,6 +236,12 @@ class ColumnMapping:
                     found[canon] = hit
                     break
         return found
+
+    def area_parents(self, headers: list[str]) -> list[str]:
+        """The coarser area headers as found in ``headers`` (empty for a one-column area)."""
+        norm = {h.strip().lower(): h for h in headers}
+        return [h if h in headers else norm[h.strip().lower()] for h in self.area_headers()[:-1]
+                if h in headers or h.strip().lower() in norm]
 
 
 def load_mapping(path: str | Path) -> ColumnMapping:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from foresight.report.build import ReportResult, ReportStepWarning, build_report
 from foresight.report.config import ReportConfig, load_config, report_config_from_dict
-from foresight.report.fonts import FontWarning, use_cjk_font
+from foresight.fonts import FontWarning, use_cjk_font
 from foresight.report.history import issued_flags
 from foresight.report.outputs import OUTPUT_FILES, flags_table, write_outputs
 from foresight.report.render import render_html

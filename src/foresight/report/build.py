@@ -236,7 +236,7 @@ def build_report(config: ReportConfig, *, cases: pd.DataFrame | None = None,
     ('2024-07-01', '2024-07-01', {})
     """
     from foresight.panel import ALL, rollup, to_panel
-    from foresight.report.fonts import use_cjk_font
+    from foresight.fonts import use_cjk_font
     from foresight.warning import surges as find_surges
     from foresight.warning import waves as find_waves
 

@@ -38,6 +38,7 @@ class CategorySpec:
     collective: float = 0.02
     repeat: float = 0.08
     texts: tuple[str, ...] = ()
+    prep_weeks: int | None = None  # weeks a team prepares the theme before its wave (None: default)
 
 
 def _k(urban: float = 1.0, industrial: float = 1.0, mixed: float = 1.0, rural: float = 1.0) -> dict[str, float]:
@@ -51,7 +52,7 @@ CATEGORY_SPECS: tuple[CategorySpec, ...] = (
         ("教育-入学报名咨询", "教育类/学位申请", "随迁子女入学问题"),
         rate=2.2, migrant=1.0, kind=_k(0.8, 1.1, 1.0, 0.8),
         amp=_k(3.0, 16.0, 7.0, 2.0), season="enrolment", trend=0.03, office=0.55, collective=0.03,
-        repeat=0.12, texts=("反映孩子在{c}就近入学学位紧张，申请积分入学未获安排。",
+        repeat=0.12, prep_weeks=8, texts=("反映孩子在{c}就近入学学位紧张，申请积分入学未获安排。",
                             "咨询随迁子女入学报名材料，要求{c}学校给予学位。",
                             "孩子插班申请被拒，请求教育部门协调学位。"),
     ),
@@ -61,7 +62,7 @@ CATEGORY_SPECS: tuple[CategorySpec, ...] = (
         ("劳动保障-拖欠农民工工资", "劳动关系/工资支付纠纷"),
         rate=7.0, migrant=0.8, kind=_k(0.6, 1.3, 1.0, 0.7),
         amp=_k(2.0, 6.0, 3.5, 1.5), season="wage", trend=-0.05, office=0.5, collective=0.12,
-        repeat=0.1, texts=("{c}某五金厂拖欠三个月工资，工人多次讨要无果。",
+        repeat=0.1, prep_weeks=6, texts=("{c}某五金厂拖欠三个月工资，工人多次讨要无果。",
                            "在{c}工地务工，包工头拖欠工资，请求帮助追讨。",
                            "公司以效益不好为由拖欠薪酬，要求依法支付。"),
     ),
@@ -99,7 +100,7 @@ CATEGORY_SPECS: tuple[CategorySpec, ...] = (
         ("水浸", "内涝", "台风"), ("水浸", "内涝", "积水", "台风", "暴雨"),
         ("三防-暴雨后道路积水", "台风吹倒树木"),
         rate=2.0, kind=_k(1.0, 1.0, 1.1, 1.3), amp=_k(4.0, 3.5, 4.0, 5.0), season="flood",
-        office=0.2, collective=0.03, texts=("暴雨后{c}路段严重积水，车辆无法通行。", "台风过后{c}多处树木倒伏未清理。"),
+        office=0.2, collective=0.03, prep_weeks=6, texts=("暴雨后{c}路段严重积水，车辆无法通行。", "台风过后{c}多处树木倒伏未清理。"),
     ),
     CategorySpec(
         "public_security", "治安", "Public security", "平安建设宣讲", "公安分局",
@@ -164,7 +165,7 @@ UNMATCHED_LABELS: tuple[str, ...] = ("其他", "综合咨询", "意见建议", "
 
 
 def categories_frame() -> pd.DataFrame:
-    """Return the taxonomy as ``code, name_zh, name_en, theme, department, aliases, keywords``.
+    """Return the taxonomy as ``code, name_zh, name_en, theme, department, aliases, keywords, prep_weeks``.
 
     Returns
     -------
@@ -186,5 +187,6 @@ def categories_frame() -> pd.DataFrame:
             "department": [s.department for s in CATEGORY_SPECS],
             "aliases": ["|".join(s.aliases) for s in CATEGORY_SPECS],
             "keywords": ["|".join(s.keywords) for s in CATEGORY_SPECS],
+            "prep_weeks": pd.array([s.prep_weeks for s in CATEGORY_SPECS], dtype="Int64"),
         }
     )

@@ -11,23 +11,15 @@ import pandas as pd
 
 from foresight.errors import DataError
 from foresight.periods import panel_freq, period_of_year, periods_per_year
+from foresight.plots import area_label, area_names, cjk_ready, figure_axes
 from foresight.schemas import check_panel
 from foresight.warning.waves import seasonal_profile, waves
 
 __all__ = ["plot_wave_calendar", "plot_seasons"]
 
 
-def _axes(ax, figsize):
-    if ax is not None:
-        return ax.figure, ax
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=figsize, layout="constrained")
-    return fig, fig.add_subplot()
-
-
 def plot_wave_calendar(panel: pd.DataFrame, *, category: str, freq: str | None = None, as_of=None,
-                       areas: list[str] | None = None, ax=None, **wave_options):
+                       areas: list[str] | None = None, ax=None, names=None, **wave_options):
     """Heat map of one category's seasonal profile: one row per area, one column per week of the year.
 
     Colour is the rate relative to the area's yearly mean (log scale, 1 = average); the detected
@@ -47,6 +39,8 @@ def plot_wave_calendar(panel: pd.DataFrame, *, category: str, freq: str | None =
         Areas to draw, in this order (default: every area with the category).
     ax : matplotlib Axes, optional
         Where to draw; default a new figure.
+    names : AreaTree, DataFrame, path or mapping, optional
+        Area names for the rows (``name (code)``); see :func:`foresight.plots.area_names`.
     **wave_options
         Passed to :func:`waves`.
 
@@ -80,11 +74,14 @@ def plot_wave_calendar(panel: pd.DataFrame, *, category: str, freq: str | None =
     mat = prof.pivot(index="area", columns="period", values="ratio")
     if areas is not None:
         mat = mat.reindex([a for a in areas if a in mat.index])
-    fig, ax = _axes(ax, (10, 0.3 * len(mat) + 1.5))
+    fig, ax = figure_axes(ax, (10, 0.3 * len(mat) + 1.5))
     vals = np.log2(np.clip(mat.to_numpy(), 0.125, 8.0))
     im = ax.imshow(vals, aspect="auto", cmap="RdBu_r", vmin=-3, vmax=3, interpolation="nearest",
                    extent=(0.5, mat.shape[1] + 0.5, len(mat) - 0.5, -0.5))
-    ax.set_yticks(range(len(mat)), mat.index)
+    table = area_names(names)
+    labels = [area_label(a, table) for a in mat.index]
+    cjk_ready(*labels)
+    ax.set_yticks(range(len(mat)), labels)
     ax.set_xlabel("week of the year" if f == "W" else "month")
     ax.set_title(f"Wave calendar: {category}")
     cb = fig.colorbar(im, ax=ax)
@@ -109,7 +106,7 @@ def _rect(x, y, w, h):
 
 
 def plot_seasons(panel: pd.DataFrame, *, area: str, category: str, freq: str | None = None,
-                 as_of=None, ax=None, **wave_options):
+                 as_of=None, ax=None, names=None, **wave_options):
     """Past years of one series overlaid by week of the year, with the detected waves shaded.
 
     Parameters
@@ -124,6 +121,8 @@ def plot_seasons(panel: pd.DataFrame, *, area: str, category: str, freq: str | N
         Ignore periods starting on or after it.
     ax : matplotlib Axes, optional
         Where to draw; default a new figure.
+    names : AreaTree, DataFrame, path or mapping, optional
+        Area names for the title (``name (code)``).
     **wave_options
         Passed to :func:`waves`.
 
@@ -155,7 +154,7 @@ def plot_seasons(panel: pd.DataFrame, *, area: str, category: str, freq: str | N
     f = panel_freq(panel, freq)
     ds = pd.to_datetime(sub["ds"])
     pos = period_of_year(ds, f) + 1
-    fig, ax = _axes(ax, (9, 4))
+    fig, ax = figure_axes(ax, (9, 4))
     years = ds.dt.year.to_numpy()
     uniq = np.unique(years)
     cmap = _cmap(len(uniq))
@@ -173,7 +172,9 @@ def plot_seasons(panel: pd.DataFrame, *, area: str, category: str, freq: str | N
             ax.axvspan(a - 0.5, b + 0.5, color="orange", alpha=0.15, linewidth=0)
     ax.set_xlabel("week of the year" if f == "W" else "month")
     ax.set_ylabel("cases per week" if f == "W" else "cases per month")
-    ax.set_title(f"{area} / {category}: years overlaid")
+    title = f"{area_label(area, names)} / {category}: years overlaid"
+    cjk_ready(title)
+    ax.set_title(title)
     ax.legend(fontsize="small", ncol=2)
     return fig
 

@@ -1,4 +1,5 @@
-"""A CJK font for the report's charts, found by file path so Chinese labels never render as boxes."""
+"""A CJK font for charts (the report's and the notebook plots'), found by file path so Chinese labels
+never render as boxes."""
 
 from __future__ import annotations
 
