@@ -401,3 +401,27 @@ def test_every_figure_of_the_risk_table_is_defined_and_agrees_with_its_definitio
             assert abs(float(change.strip("%+")) / 100 - (f / r - 1)) < 0.05, (recent, forecast, change)
     bc = re.search(r'<section id="backcheck">(.*?)</section>', html, re.S).group(1)
     assert "镇街×类别预测误差（驻点层级）" in bc and "全区总量预测误差" in bc, "accuracy at the acting level beside the total"
+
+
+def test_the_top_section_shows_the_waves_due_within_their_preparation_time(centre, tmp_path):
+    """In January, the March enrolment wave is beyond the 8-week horizon's flags but within the 12
+    weeks its theme needs to prepare (prep_weeks): the top section lists it with the weeks left."""
+    folder = centre["folder"]
+    taxonomy = pd.read_csv(folder / "categories.csv", dtype=str, keep_default_na=False)
+    taxonomy["prep_weeks"] = np.where(taxonomy["code"] == "school_enrolment", "12", "")
+    taxonomy.to_csv(folder / "categories_prep.csv", index=False)
+    text = (CONFIG.replace("categories.csv", "categories_prep.csv").replace("as_of = 2025-06-30", "as_of = 2025-01-13")
+            .replace('out_dir = "reports"', f'out_dir = "{tmp_path / "prep"}"'))
+    (folder / "prep.toml").write_text(text, encoding="utf-8")
+    res = _run("--config", str(folder / "prep.toml"))
+    assert res.exit_code == 0, res.output
+    html = (tmp_path / "prep" / "weekly-2025-01-13" / "report.html").read_text(encoding="utf-8")
+    headline = re.search(r'<section id="headline">(.*?)</section>', html, re.S).group(1)
+    rows = re.findall(r"<tr><td>[^<]*</td><td>([^<]*)</td><td>(\d{4}-\d{2}-\d{2})</td>"
+                      r'<td class="n">[^<]*</td><td class="n">[^<]*</td><td class="n">(\d+)</td>'
+                      r'<td class="n">(\d+)</td></tr>', headline)
+    assert rows, "the enrolment wave is due within its preparation time"
+    assert {c for c, *_ in rows} == {"入学学位"}, "other themes need the default 4 weeks: not yet due"
+    for _, start, lead, prep in rows:
+        assert int(lead) <= int(prep) == 12
+        assert (pd.Timestamp(start) - pd.Timestamp("2025-01-13")).days // 7 == int(lead)

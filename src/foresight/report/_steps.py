@@ -12,7 +12,7 @@ from foresight.report import charts
 from foresight.report._backcheck import backcheck
 from foresight.report.config import ReportConfig
 
-__all__ = ["RISK_WINDOW", "backcheck_step", "draw_charts", "flags_step", "plan_step", "risk"]
+__all__ = ["RISK_WINDOW", "backcheck_step", "draw_charts", "flags_step", "outlook_step", "plan_step", "risk"]
 
 #: Periods before and after the as-of date the risk ranking compares (its recent, forecast and change).
 RISK_WINDOW = 4
@@ -28,6 +28,17 @@ def flags_step(panel: pd.DataFrame, fc: pd.DataFrame, *, as_of: pd.Timestamp, co
                  areas=config.areas, cases=cases, forecasts=fc, waves=waves, surges=surges,
                  language=config.language, suppress_below=config.suppress_below, freq=config.freq,
                  country=config.country, subdiv=config.subdiv, seed=config.seed)
+
+
+def outlook_step(panel: pd.DataFrame, *, as_of: pd.Timestamp, config: ReportConfig,
+                 taxonomy: pd.DataFrame | None, waves: pd.DataFrame) -> pd.DataFrame:
+    """:func:`foresight.warning.seasonal_outlook` over the coming year, from this run's waves (nothing refitted).
+
+    The taxonomy's ``prep_weeks`` sets each theme's preparation time; the report shows the waves due within it.
+    """
+    from foresight.warning import seasonal_outlook
+
+    return seasonal_outlook(panel, as_of, categories=taxonomy, waves=waves, freq=config.freq)
 
 
 def plan_step(flags: pd.DataFrame, *, as_of: pd.Timestamp, config: ReportConfig) -> pd.DataFrame:

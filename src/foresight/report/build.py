@@ -14,7 +14,7 @@ import pandas as pd
 from foresight.errors import ConfigError, DataError
 from foresight.report._inputs import (cases_at_level, input_files, names_of, read_inputs, reject_summary,
                                       versions)
-from foresight.report._steps import backcheck_step, draw_charts, flags_step, plan_step
+from foresight.report._steps import backcheck_step, draw_charts, flags_step, outlook_step, plan_step
 from foresight.report._steps import risk as rank_risk
 from foresight.report.config import ReportConfig
 from foresight.text import labels, render
@@ -247,7 +247,8 @@ def build_report(config: ReportConfig, *, cases: pd.DataFrame | None = None,
     back = config.backcheck_periods
     settings = config.flag_settings
     t_start = time.perf_counter()
-    steps = _Steps(["read", "panel", "forecast", "waves", "surges", "flags", "plan", "backcheck", "charts"],
+    steps = _Steps(["read", "panel", "forecast", "waves", "outlook", "surges", "flags", "plan", "backcheck",
+                    "charts"],
                    progress)
     info: dict[str, str] = {}
     try:
@@ -281,6 +282,8 @@ def build_report(config: ReportConfig, *, cases: pd.DataFrame | None = None,
         # waves and surges are found once, with the one set of settings, and passed into the flags
         wv = steps("waves", lambda: find_waves(panel, freq=freq, as_of=as_of, **settings.waves.kwargs()),
                    optional=True, default=empty)
+        outlook = steps("outlook", lambda: outlook_step(panel, as_of=as_of, config=config, taxonomy=taxonomy,
+                                                        waves=wv), optional=True, default=empty)
         sg = steps("surges", lambda: find_surges(panel, as_of, freq=freq, **settings.surges.kwargs()),
                    optional=True, default=empty)
         flags = steps("flags", lambda: flags_step(panel, fc, as_of=as_of, config=config, taxonomy=taxonomy,
@@ -328,5 +331,5 @@ def build_report(config: ReportConfig, *, cases: pd.DataFrame | None = None,
         risk=risk, waves=wv, surges=sg, backcheck=bc, backcheck_summary=bc_sum,
         rejects=reject_summary(rejects), reads=reads, names=names, charts=chart_pngs,
         notes=dict(steps.notes), run=run, info=info,
-        extra={"category_forecasts": cat_all, "total_forecast": tot_fc, "hierarchy": hier},
+        extra={"category_forecasts": cat_all, "total_forecast": tot_fc, "hierarchy": hier, "outlook": outlook},
     )
