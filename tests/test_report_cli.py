@@ -369,17 +369,22 @@ def _visible_text(html: str) -> str:
     return html_lib.unescape(re.sub(r"<[^>]+>", " ", page) + " " + tips)
 
 
-def test_the_chinese_report_has_no_english_word(centre):
-    """Every label, level, team, reason, definition and data-quality row of the zh report is Chinese;
-    only codes, file names, numbers and this short whitelist may be written in Latin letters."""
-    text = _visible_text((centre["out"] / "report.html").read_text(encoding="utf-8"))
+def _english_words(html: str) -> set[str]:
+    """Latin-letter words a reader of the page sees, besides codes, file names and a short whitelist."""
+    text = _visible_text(html)
     text = re.sub(r"\b\d{4}-\d{2}-\d{2}/D01T\d{2}/\w+", " ", text)  # flag ids: date/area/category code
     text = re.sub(r"\bD01T\d{2}\b", " ", text)  # area codes
     text = re.sub(r"[\w.\-]+\.(?:csv\.gz|csv|xlsx|parquet)\b", " ", text)  # file names
     whitelist = {"A", "B",  # the config's team names (A组, B组)
                  "plan",  # the name of a sheet in flags.xlsx
                  "foresight"}  # the program's name
-    words = set(re.findall(r"[A-Za-z][A-Za-z_]*", text)) - whitelist
+    return set(re.findall(r"[A-Za-z][A-Za-z_]*", text)) - whitelist
+
+
+def test_the_chinese_report_has_no_english_word(centre):
+    """Every label, level, team, reason, definition and data-quality row of the zh report is Chinese;
+    only codes, file names, numbers and a short whitelist may be written in Latin letters."""
+    words = _english_words((centre["out"] / "report.html").read_text(encoding="utf-8"))
     assert not words, f"English in the Chinese report: {sorted(words)[:20]}"
 
 
@@ -425,3 +430,4 @@ def test_the_top_section_shows_the_waves_due_within_their_preparation_time(centr
     for _, start, lead, prep in rows:
         assert int(lead) <= int(prep) == 12
         assert (pd.Timestamp(start) - pd.Timestamp("2025-01-13")).days // 7 == int(lead)
+    assert not _english_words(html), "the outlook's headings and notes are Chinese too"
