@@ -312,7 +312,7 @@ def test_every_total_in_the_outputs_is_the_sum_of_its_parts(centre):
                    & (bottom.ds <= r.end)]
         assert r.expected == pytest.approx(b["mean"].sum(), abs=0.051), r.id
     # the risk table's forecast per area: its series over the first four weeks
-    risk = pd.read_excel(out / "flags.xlsx", sheet_name="risk")
+    risk = pd.read_excel(out / "flags.xlsx", sheet_name="risk", engine="openpyxl")
     first4 = bottom[bottom["ds"] < bottom["ds"].min() + pd.Timedelta(weeks=4)]
     want = first4.groupby("area")["mean"].sum()
     for r in risk.itertuples():

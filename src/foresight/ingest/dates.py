@@ -97,11 +97,22 @@ def _local(ts: pd.Timestamp, tz: str) -> pd.Timestamp:
         return pd.NaT
 
 
+def _ns(dates: pd.Series) -> pd.Series:
+    """``dates`` as ``datetime64[ns]``; a date outside its range (year 9999, say) becomes NaT.
+
+    pandas 3 parses text at a coarser resolution, where such dates exist; the cases frame is ns.
+    """
+    if dates.dtype == "datetime64[ns]":
+        return dates
+    fits = dates.notna() & (dates >= pd.Timestamp.min) & (dates <= pd.Timestamp.max)
+    return dates.where(fits).astype("datetime64[ns]")
+
+
 def _parse_text(values: pd.Series, out: pd.Series, is_dt: pd.Series, is_num: pd.Series, tz: str
                 ) -> tuple[pd.Series, pd.Series]:
     text = values.where(~(is_dt | is_num)).astype("string").str.strip()
     present = text.notna() & (text != "")
-    iso = pd.to_datetime(text.where(present & out.isna()), format="%Y-%m-%d", errors="coerce")
+    iso = _ns(pd.to_datetime(text.where(present & out.isna()), format="%Y-%m-%d", errors="coerce"))
     out = out.where(out.notna(), iso)  # the common case, fast; the regexes handle the rest
     for pattern in (_DATE, _COMPACT):
         todo = present & out.isna()
@@ -111,12 +122,12 @@ def _parse_text(values: pd.Series, out: pd.Series, is_dt: pd.Series, is_num: pd.
         ok = parts["y"].notna()
         if ok.any():
             ymd = parts[ok].astype(int).rename(columns={"y": "year", "m": "month", "d": "day"})
-            out[ymd.index] = pd.to_datetime(ymd, errors="coerce")
+            out[ymd.index] = _ns(pd.to_datetime(ymd, errors="coerce"))
     todo = present & out.isna() & text.str.match(_AWARE, na=False)
     if todo.any():
         aware = pd.to_datetime(text[todo].str.replace(r"\s*UTC\s*$", "Z", regex=True), utc=True,
                                format="ISO8601", errors="coerce")
-        out[todo] = aware.dt.tz_convert(tz).dt.tz_localize(None).dt.normalize()
+        out[todo] = _ns(aware.dt.tz_convert(tz).dt.tz_localize(None).dt.normalize())
     todo = present & out.isna()
     if todo.any():
         n = text[todo].str.extract(_SERIAL)["n"].dropna().astype(float)
