@@ -85,37 +85,7 @@ class CalendarWarning(UserWarning):
 # period starts
 
 
-def period_start(dates: Any, freq: str = "W") -> Any:
-    """Return the start of the period holding each date: its Monday (``"W"``) or month start (``"M"``).
-
-    The calendar's name for :func:`foresight.periods.period_start` (the one implementation).
-
-    Parameters
-    ----------
-    dates : date-like, sequence, Series or DatetimeIndex
-        Dates to label; times of day are dropped, ``NaT`` stays ``NaT``.
-    freq : {"W", "M"}
-        Weekly periods start on Monday; monthly periods on the first of the month.
-
-    Returns
-    -------
-    pandas.Series, pandas.DatetimeIndex or pandas.Timestamp
-        A Series (same index and name) for a Series, a Timestamp for a scalar, else a DatetimeIndex;
-        values are ``datetime64[ns]``.
-
-    Raises
-    ------
-    ConfigError
-        If ``freq`` is not a known period.
-
-    Examples
-    --------
-    >>> period_start(["2024-02-10", "2024-02-12"], "W").strftime("%Y-%m-%d").tolist()
-    ['2024-02-05', '2024-02-12']
-    >>> period_start(pd.Timestamp("2024-02-10"), "M")
-    Timestamp('2024-02-01 00:00:00')
-    """
-    return periods.period_start(dates, freq)
+period_start = periods.period_start  # the one implementation, under the calendar's name too
 
 
 def week_start(dates: Any) -> Any:
