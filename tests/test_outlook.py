@@ -9,12 +9,13 @@ from _support import SAMPLES
 
 import foresight as fs
 from foresight.errors import ConfigError
+from foresight.periods import period_of_year
 from foresight.warning.outlook import OUTLOOK_COLUMNS, seasonal_outlook
 
 
 def _school(years=("2021-01-04", "2024-11-18"), seed=0, low=4, high=40, weeks=(9, 14)):
     ds = pd.date_range(*years, freq="W-MON")
-    wk = np.minimum((ds.dayofyear - 1) // 7, 51) + 1
+    wk = period_of_year(ds, "W") + 1
     lam = np.where((wk >= weeks[0]) & (wk <= weeks[1]), high, low)
     return pd.DataFrame({"area": "T1", "category": "school", "ds": ds,
                          "y": np.random.default_rng(seed).poisson(lam)})
@@ -23,7 +24,7 @@ def _school(years=("2021-01-04", "2024-11-18"), seed=0, low=4, high=40, weeks=(9
 def _monday_of_week(year: int, week: int) -> pd.Timestamp:
     """The Monday in week ``week`` of ``year`` (week k = days 7(k-1)+1 .. 7k of the year)."""
     d0 = pd.Timestamp(year=year, month=1, day=1) + pd.Timedelta(days=7 * (week - 1))
-    return d0 + pd.Timedelta(days=(7 - d0.dayofweek) % 7)
+    return d0 + pd.Timedelta(days=(7 - d0.day_of_week) % 7)
 
 
 def test_wave_months_ahead_with_lead_against_prep_weeks():

@@ -14,6 +14,7 @@ from matplotlib.figure import Figure
 import foresight as fs
 from foresight.errors import DataError
 from foresight.forecasting import forecast_components, plot_components
+from foresight.periods import period_of_year
 from foresight.warning import plot_seasons, plot_wave_calendar
 
 TREE = pd.DataFrame({"code": ["D", "T1", "T2"], "name": ["南溪区", "狮岭镇", "桂湖街道"],
@@ -23,7 +24,7 @@ TREE = pd.DataFrame({"code": ["D", "T1", "T2"], "name": ["南溪区", "狮岭镇
 @pytest.fixture(scope="module")
 def panel():
     ds = pd.date_range("2021-01-04", "2024-06-24", freq="W-MON")
-    wk = np.minimum((ds.dayofyear - 1) // 7, 51) + 1
+    wk = period_of_year(ds, "W") + 1
     rng = np.random.default_rng(2)
     return pd.concat([pd.DataFrame({"area": a, "category": "school", "ds": ds,
                                     "y": rng.poisson(np.where((wk >= 9) & (wk <= 20), hi, 3))})

@@ -154,7 +154,7 @@ def from_nixtla(df: pd.DataFrame, *, sep: str = "/", alias: str | None = None,
     ids = df["unique_id"].astype(str)
     parts = ids.str.split(sep, n=1, expand=True, regex=False)
     if parts.shape[1] == 1:
-        parts[1] = np.nan
+        parts[1] = pd.Series(None, index=parts.index, dtype=object)
     out = df.drop(columns=["unique_id"]).copy()
     out.insert(0, "area", parts[0].to_numpy())
     out.insert(1, "category", parts[1].fillna(category if category is not None else ALL).to_numpy())

@@ -15,7 +15,7 @@ from scipy import stats
 
 from foresight.errors import ConfigError, DataError
 from foresight.matrix import to_matrix
-from foresight.periods import panel_freq, period_of_year, period_range, periods_per_year, shift
+from foresight.periods import panel_freq, period_of_year, period_range, period_start, periods_per_year, shift
 from foresight.schemas import check_panel
 from foresight.warning.waves import waves as find_waves
 
@@ -38,12 +38,11 @@ def _as_of(panel: pd.DataFrame, as_of, f: str) -> pd.Timestamp:
     if as_of is None:
         return shift(pd.to_datetime(panel["ds"]).max(), 1, f)
     ts = pd.Timestamp(as_of).normalize()
-    if f == "W" and ts.dayofweek != 0:
-        raise ConfigError(f"as_of={ts.date()} is not a Monday; a weekly outlook starts on a period "
-                          f"start, e.g. {(ts - pd.Timedelta(days=ts.dayofweek)).date()}.")
-    if f == "M" and ts.day != 1:
-        raise ConfigError(f"as_of={ts.date()} is not the first of a month; pass "
-                          f"{ts.replace(day=1).date()}.")
+    start = period_start(ts, f)
+    if ts != start:
+        what = "a Monday" if f == "W" else "the first of a month"
+        raise ConfigError(f"as_of={ts.date()} is not {what}; an outlook starts on a period start, "
+                          f"e.g. {start.date()}.")
     return ts
 
 
@@ -172,7 +171,7 @@ def seasonal_outlook(
     --------
     >>> import numpy as np, pandas as pd
     >>> ds = pd.date_range("2021-01-04", "2024-11-18", freq="W-MON")
-    >>> wk = np.minimum((ds.dayofyear - 1) // 7, 51) + 1
+    >>> wk = np.minimum((ds.day_of_year - 1) // 7, 51) + 1
     >>> y = np.random.default_rng(0).poisson(np.where((wk >= 9) & (wk <= 14), 40, 4))
     >>> panel = pd.DataFrame({"area": "T1", "category": "school", "ds": ds, "y": y})
     >>> cats = pd.DataFrame({"code": ["school"], "name_zh": ["入学学位"], "prep_weeks": [8]})
