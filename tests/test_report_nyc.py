@@ -42,9 +42,14 @@ subdiv = "NY"
     assert run["country"] == "US" and run["subdiv"] == "NY" and run["notes"] == {}
     total = [r for r in run["rows"]["reads"] if r["source"] == "(total)"][0]
     assert total["read"] == int(keep.sum()) and total["accepted"] + total["rejected"] == total["read"]
-    fc = pd.read_parquet(out / "forecasts.parquet")
+    every = pd.read_parquet(out / "forecasts.parquet")
+    assert set(every["level"]) == {"area x category", "area", "category", "total"}
+    fc = every[every["level"] == "area x category"]
     assert set(fc["area"]) <= set(OFFICES) and fc["ds"].min() == pd.Timestamp("2019-12-30")
     assert fc["ds"].nunique() == 13
+    # one coherent run: the district total is the sum of its office x category series, week by week
+    total = every[every["level"] == "total"].set_index("ds")["mean"]
+    pd.testing.assert_series_equal(fc.groupby("ds")["mean"].sum(), total, check_names=False, rtol=1e-9)
     # the Christmas/New Year weeks are forecast lower than the December weeks before them (US calendar)
     by_week = fc.groupby("ds")["mean"].sum()
     assert by_week.loc["2019-12-30"] < by_week.loc["2020-01-13"]

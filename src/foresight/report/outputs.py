@@ -157,7 +157,7 @@ def _sheet(frame: pd.DataFrame | None, result: Any) -> pd.DataFrame:
         if pd.api.types.is_datetime64_any_dtype(out[col]):
             out[col] = out[col].dt.date.astype(str)
     if "area" in out:
-        out.insert(out.columns.get_loc("area") + 1, "area_name", out["area"].map(result.names["area"]).fillna(""))
+        out.insert(out.columns.get_loc("area") + 1, "area_name", out["area"].map(result.names["area"]).astype(object).fillna(""))
     if "team" in out:
         out["team"] = [team_name(v, result.config.language) for v in out["team"]]
     return suppress_counts(out, _COUNT_COLUMNS, int(result.config.suppress_below))

@@ -63,8 +63,8 @@ def _prep(categories, codes: pd.Series, default: float) -> pd.DataFrame:
 
     t = load_categories(categories).table.set_index("code")
     info = t.reindex(codes.astype(str).to_numpy())
-    out["theme"] = info["theme"].fillna("").to_numpy()
-    out["department"] = info["department"].fillna("").to_numpy()
+    out["theme"] = info["theme"].astype(object).fillna("").to_numpy()
+    out["department"] = info["department"].astype(object).fillna("").to_numpy()
     weeks = pd.to_numeric(info["prep_weeks"], errors="coerce").to_numpy()
     out["prep_weeks"] = np.where(np.isfinite(weeks), weeks, float(default))
     return out
