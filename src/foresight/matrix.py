@@ -16,6 +16,7 @@ import pandas as pd
 
 from foresight import periods
 from foresight.errors import DataError
+from foresight.schemas import key_codes
 
 __all__ = ["SeriesMatrix", "to_matrix", "to_long"]
 
@@ -64,18 +65,6 @@ class SeriesMatrix:
     def periods_per_year(self) -> int:
         """52 or 12."""
         return periods.periods_per_year(self.freq)
-
-
-def _codes(col: pd.Series) -> tuple[np.ndarray, pd.Index]:
-    """Integer codes and sorted labels of a key column (a categorical's codes are reused as is)."""
-    if isinstance(col.dtype, pd.CategoricalDtype) and col.cat.ordered is False:
-        cats = col.cat.categories
-        order = np.argsort(cats.astype(str), kind="stable")
-        remap = np.empty(len(cats), dtype=np.int64)
-        remap[order] = np.arange(len(cats))
-        return remap[col.cat.codes.to_numpy()], cats[order]
-    codes, uniques = pd.factorize(col, sort=True)
-    return codes, pd.Index(uniques)
 
 
 def to_matrix(panel: pd.DataFrame, freq: str, *, before: Any = None,
@@ -129,8 +118,8 @@ def to_matrix(panel: pd.DataFrame, freq: str, *, before: Any = None,
         t1 = max(t1, periods.last_complete(panel.attrs["as_of"], f))  # periods up to as_of without cases
     starts = periods.period_range(t0, t1, f)
     tix = periods.period_index(ds, t0, f)
-    ac, au = _codes(panel["area"])
-    cc, cu = _codes(panel["category"])
+    ac, au = key_codes(panel["area"], sort=True)
+    cc, cu = key_codes(panel["category"], sort=True)
     au = pd.Index(au).astype(str)
     cu = pd.Index(cu).astype(str)
     combo = ac.astype(np.int64) * len(cu) + cc

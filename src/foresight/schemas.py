@@ -13,7 +13,7 @@ import pandas as pd
 
 from foresight.errors import DataError
 
-__all__ = ["PANEL_COLUMNS", "KEYS", "check_panel"]
+__all__ = ["PANEL_COLUMNS", "KEYS", "check_panel", "key_codes"]
 
 #: Columns of a counts panel, in order.
 PANEL_COLUMNS: tuple[str, ...] = ("area", "category", "ds", "y")
@@ -68,21 +68,93 @@ def check_panel(panel: pd.DataFrame, *, name: str = "panel", allow_empty: bool =
         raise DataError(f"{name} has no rows: there is nothing to work on (check the as_of date and filters)")
     out = panel.copy(deep=False)
     out.attrs = dict(panel.attrs)
+    codes = {}
     for c in ("area", "category"):
-        if out[c].isna().any():
-            raise DataError(f"{name} column {c} has {int(out[c].isna().sum())} missing value(s) (first at row "
-                            f"{_row(out, out[c].isna())}): every row needs an area and a category")
+        codes[c], uniques = key_codes(out[c])
+        na = codes[c] < 0
+        if na.any():
+            raise DataError(f"{name} column {c} has {int(na.sum())} missing value(s) (first at row "
+                            f"{_row(out, na)}): every row needs an area and a category")
     out["ds"] = _dates(out["ds"], name)
     out["y"] = _counts(out, name)
-    dup = out.duplicated(list(KEYS))
-    if dup.any():
-        bad = out.loc[dup].iloc[0]
+    dup = _duplicates(codes["area"] * (int(codes["category"].max(initial=-1)) + 1) + codes["category"],
+                      out["ds"].to_numpy().view("int64"))
+    if dup is not None:
+        bad = out.iloc[int(np.argmax(dup))]
         raise DataError(
             f"{name} has {int(dup.sum())} duplicate (area, category, ds) row(s), first area={bad['area']!r} "
             f"category={bad['category']!r} ds={pd.Timestamp(bad['ds']).date()}: sum them first "
             f"({name}.groupby(['area', 'category', 'ds'], as_index=False)['y'].sum()) or {_BUILD}"
         )
     return out
+
+
+def key_codes(col: pd.Series, *, sort: bool = False) -> tuple[np.ndarray, pd.Index]:
+    """Integer codes of a key column (``area`` or ``category``) and its distinct labels, -1 where missing.
+
+    A categorical's codes are used as they are; other columns are coded on their runs of equal
+    values (a panel holds each series' rows together), so the hashing touches one value per run.
+
+    Parameters
+    ----------
+    col : Series
+        The column.
+    sort : bool
+        Number the labels in sorted order (an unordered categorical's by their text, an ordered one's
+        in its order), else in order of appearance (categories' order for a categorical).
+
+    Returns
+    -------
+    codes : ndarray
+        int64, one per row: the position of the row's label in ``uniques``, -1 for a missing value.
+    uniques : Index
+        The distinct labels (without missing values).
+
+    Examples
+    --------
+    >>> codes, uniques = key_codes(pd.Series(["b", "b", "a", None, "b"]), sort=True)
+    >>> codes.tolist(), uniques.tolist()
+    ([1, 1, 0, -1, 1], ['a', 'b'])
+    """
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        cats, codes = col.cat.categories, col.cat.codes.to_numpy().astype(np.int64)
+        if not sort or col.cat.ordered:  # an ordered categorical sorts in its own order
+            return codes, cats
+        order = np.argsort(cats.astype(str), kind="stable")
+        remap = np.empty(len(cats) + 1, dtype=np.int64)
+        remap[order] = np.arange(len(cats))
+        remap[-1] = -1  # a missing value's code -1 stays -1
+        return remap[codes], cats[order]
+    values = col.to_numpy()
+    if values.dtype == object and len(values) > 1:
+        try:
+            change = np.asarray(values[1:] != values[:-1], dtype=bool)
+        except (TypeError, ValueError):  # e.g. pd.NA, which has no truth value
+            change = None
+        if change is not None:
+            starts = np.flatnonzero(np.concatenate(([True], change)))
+            run_codes, uniques = pd.factorize(values[starts], sort=sort)
+            lengths = np.diff(np.append(starts, len(values)))
+            return np.repeat(run_codes.astype(np.int64), lengths), pd.Index(uniques)
+    codes, uniques = pd.factorize(values, sort=sort)
+    return codes.astype(np.int64, copy=False), pd.Index(uniques)
+
+
+def _duplicates(series: np.ndarray, ds: np.ndarray) -> np.ndarray | None:
+    """Rows repeating an earlier row's (series, ds), or None when there is none.
+
+    A panel sorted by series then date (each series' rows together, dates increasing) has none, and
+    is recognised in one pass; any other order is checked by hashing.
+    """
+    if len(series) < 2:
+        return None
+    same = series[1:] == series[:-1]
+    if not (same & (ds[1:] <= ds[:-1])).any():
+        starts = series[np.flatnonzero(np.concatenate(([True], ~same)))]
+        if len(pd.unique(starts)) == len(starts):
+            return None
+    dup = pd.DataFrame({"s": series, "ds": ds}).duplicated().to_numpy()
+    return dup if dup.any() else None
 
 
 def _row(frame: pd.DataFrame, mask: pd.Series | np.ndarray) -> object:
@@ -115,6 +187,13 @@ def _counts(frame: pd.DataFrame, name: str) -> pd.Series:
         m = y.isna().to_numpy()
         raise DataError(f"{name} column y has {int(m.sum())} missing or non-numeric value(s) (first at "
                         f"{where(m)}): use 0 for periods with no cases")
+    if isinstance(y.dtype, np.dtype) and y.dtype.kind in "iu":  # whole already: no float round trip
+        yi = y.to_numpy(dtype="int64")
+        if (yi < 0).any():
+            m = yi < 0
+            raise DataError(f"{name} column y has {int(m.sum())} negative count(s) (first {float(yi[m][0]):g} "
+                            f"at {where(m)}): counts must be >= 0; fix or drop those rows")
+        return pd.Series(yi, index=frame.index, name="y")
     yv = y.to_numpy(dtype="float64")
     if (yv < 0).any():
         m = yv < 0
