@@ -48,7 +48,7 @@ from foresight.errors import ConfigError, DataError
 from foresight.periods import panel_freq, shift
 from foresight.schemas import check_panel
 from foresight.settings import FLAG_KINDS, FlagSettings
-from foresight.warning._kinds import PART_COLUMNS, escalation_flags, surge_flags, wave_flags
+from foresight.warning._kinds import PART_COLUMNS, Part, escalation_flags, surge_flags, wave_flags
 from foresight.warning.surges import surges as find_surges
 from foresight.warning.waves import waves as find_waves
 
@@ -160,8 +160,8 @@ def flag_id(as_of: Any, area: Any, category: Any) -> str:
     return f"{pd.Timestamp(as_of).date().isoformat()}/{area}/{category}"
 
 
-def _merge(parts: pd.DataFrame, language: str) -> pd.DataFrame:
-    """One flag per area x category: kinds joined with ``+``, each kind's reason kept, scores summed.
+def _merge(parts: pd.DataFrame) -> pd.DataFrame:
+    """One flag per area x category: kinds joined with ``+``, scores summed (reasons: :func:`_reasons`).
 
     The window, ``expected`` and its interval come from the kind with the largest score (a wave
     before a surge on a tie); ``observed`` from a surge or escalation; ``p_wave`` from the wave.
@@ -171,13 +171,26 @@ def _merge(parts: pd.DataFrame, language: str) -> pd.DataFrame:
         ["area", "category", "score", "_o"], ascending=[True, True, False, True], kind="stable")
     first = parts.groupby(["area", "category"], sort=False).head(1).set_index(["area", "category"])
     g = parts.sort_values("_o", kind="stable").groupby(["area", "category"], sort=False)
-    sep = "" if language == "zh" else " "
     first["kind"] = g["kind"].agg("+".join)
-    first["reason"] = g["reason"].agg(sep.join)
     first["score"] = g["score"].sum()
     first["observed"] = g["observed"].first()
     first["p_wave"] = g["p_wave"].first()
     return first.drop(columns="_o").reset_index()
+
+
+def _reasons(out: pd.DataFrame, parts: list[Part], language: str) -> list[str]:
+    """The reason of each flag of ``out``: its kinds' reasons in :data:`FLAG_KINDS` order, joined.
+
+    Only the flags in ``out`` are worded (each part renders the rows of its series that are kept).
+    """
+    keys = out[["area", "category"]]
+    texts = []
+    for p in parts:  # in FLAG_KINDS order
+        rows = p.flags.merge(keys, on=["area", "category"], how="inner")
+        texts.append(pd.DataFrame({"area": rows["area"], "category": rows["category"], "reason": p.reasons(rows)}))
+    sep = "" if language == "zh" else " "
+    joined = pd.concat(texts, ignore_index=True).groupby(["area", "category"], sort=False)["reason"].agg(sep.join)
+    return keys.merge(joined.reset_index(), on=["area", "category"], how="left")["reason"].tolist()
 
 
 def flags(
@@ -314,16 +327,17 @@ def flags(
     if "escalation" in s.kinds and cases is not None:
         parts.append(escalation_flags(cases, hist, as_of=as_of, f=f, s=s, name=nm["category"], language=language,
                                       k=k))
-    parts = [p[p["excess"] >= s.min_excess] for p in parts if len(p)]
-    parts = [p for p in parts if len(p)]
+    parts = [Part(p.flags[p.flags["excess"] >= s.min_excess], p.reasons) for p in parts]
+    parts = [p for p in parts if len(p.flags)]
     if not parts:
         out = pd.DataFrame({c: pd.Series(dtype="object") for c in FLAG_COLUMNS})
         out.attrs.update(as_of=as_of, freq=f, horizon=horizon)
         return out
-    out = _merge(pd.concat(parts, ignore_index=True)[PART_COLUMNS], language)
+    out = _merge(pd.concat([p.flags[PART_COLUMNS] for p in parts], ignore_index=True))
     out = out.sort_values(["score", "expected"], ascending=False, kind="stable").reset_index(drop=True)
     if s.max_flags is not None:
-        out = out.head(int(s.max_flags))
+        out = out.head(int(s.max_flags)).copy()
+    out["reason"] = _reasons(out, parts, language)  # worded only for the flags kept
     out["rank"] = np.arange(1, len(out) + 1)
     out["id"] = [flag_id(as_of, a, c) for a, c in zip(out["area"], out["category"])]
     out["theme"] = out["category"].map(nm["theme"])
