@@ -8,9 +8,9 @@ Usage (from the repository root)::
     .venv/bin/python benchmarks/speed.py --pipeline --sizes 10000 --profile             # + where flags spend it
     .venv/bin/python benchmarks/speed.py --cases 20000000 --sizes 100000                # 20M cases -> panel
 
-``--pipeline`` times forecast -> waves -> surges -> flags (``flags`` given the forecasts and waves, as
-the report passes them; its surge test runs inside it) on the same synthetic panel, each step with its
-wall time, plus the process' peak RSS; ``--profile`` adds a cProfile of the early-warning steps
+``--pipeline`` times forecast -> waves -> surges -> flags (``flags`` given the forecasts, waves and
+surges, as the report passes them) on the same synthetic panel, each step with its wall time, plus the
+process' peak RSS; ``--profile`` adds a cProfile of the early-warning steps
 (``benchmarks/results/profile_warning_<n>.txt``). ``--cases N`` writes N cases spread over the panel's
 series as Parquet, then times ``to_panel(path)`` (DuckDB counts, the zero-fill in NumPy).
 
@@ -142,7 +142,8 @@ def pipeline_worker(n: int, seed: int, profile: bool) -> dict:
         "forecast": lambda: forecast(panel, HORIZON, quantiles=(0.1, 0.5, 0.9), seed=seed),
         "waves": lambda: waves(panel, as_of=as_of),
         "surges": lambda: surges(panel, as_of),
-        "flags": lambda: flags(panel, as_of, HORIZON, forecasts=res["forecast"], waves=res["waves"], seed=seed),
+        "flags": lambda: flags(panel, as_of, HORIZON, forecasts=res["forecast"], waves=res["waves"],
+                               surges=res["surges"], seed=seed),
     }
     res: dict = {}
     for name, step in steps.items():
@@ -327,8 +328,8 @@ def _main_pipeline(args: argparse.Namespace) -> int:
 
 The synthetic panel of the forecast benchmark (20 categories x areas, 260 weeks); `panel_s` builds it
 in memory. Then `forecast(panel, 13)`, `waves(panel)`, `surges(panel, as_of)` and `flags(panel, as_of,
-13, forecasts=..., waves=...)` (its own surge test with the last 2 weeks runs inside it), each timed;
-peak RSS is the subprocess' `ru_maxrss` over all steps.
+13, forecasts=..., waves=..., surges=...)` (given the three, as the weekly report passes them: flags
+then only checks, ranks and words), each timed; peak RSS is the subprocess' `ru_maxrss` over all steps.
 
 {md}
 
