@@ -13,7 +13,7 @@ import pandas as pd
 
 from foresight.errors import DataError
 
-__all__ = ["PANEL_COLUMNS", "KEYS", "check_panel", "key_codes"]
+__all__ = ["PANEL_COLUMNS", "KEYS", "check_panel", "key_codes", "series_runs"]
 
 #: Columns of a counts panel, in order.
 PANEL_COLUMNS: tuple[str, ...] = ("area", "category", "ds", "y")
@@ -68,17 +68,19 @@ def check_panel(panel: pd.DataFrame, *, name: str = "panel", allow_empty: bool =
         raise DataError(f"{name} has no rows: there is nothing to work on (check the as_of date and filters)")
     out = panel.copy(deep=False)
     out.attrs = dict(panel.attrs)
+    starts = series_runs(out["area"], out["category"])
+    lengths = np.diff(np.append(starts, len(out)))
     codes = {}
     for c in ("area", "category"):
-        codes[c], uniques = key_codes(out[c])
+        codes[c] = key_codes(out[c].iloc[starts])[0]  # every missing value starts a run of its own
         na = codes[c] < 0
         if na.any():
-            raise DataError(f"{name} column {c} has {int(na.sum())} missing value(s) (first at row "
-                            f"{_row(out, na)}): every row needs an area and a category")
+            raise DataError(f"{name} column {c} has {int(lengths[na].sum())} missing value(s) (first at row "
+                            f"{out.index[starts[na][0]]}): every row needs an area and a category")
     out["ds"] = _dates(out["ds"], name)
     out["y"] = _counts(out, name)
-    dup = _duplicates(codes["area"] * (int(codes["category"].max(initial=-1)) + 1) + codes["category"],
-                      out["ds"].to_numpy().view("int64"))
+    run_key = codes["area"] * (int(codes["category"].max(initial=-1)) + 1) + codes["category"]
+    dup = _duplicates(run_key, starts, lengths, out["ds"].to_numpy().view("int64"))
     if dup is not None:
         bad = out.iloc[int(np.argmax(dup))]
         raise DataError(
@@ -89,16 +91,53 @@ def check_panel(panel: pd.DataFrame, *, name: str = "panel", allow_empty: bool =
     return out
 
 
+def series_runs(area: pd.Series, category: pd.Series) -> np.ndarray:
+    """Positions where a run of rows with the same (area, category) begins (a panel keeps a series together).
+
+    Comparing neighbours costs one pass and no hashing; the keys of a panel are then coded on one row per
+    run (:func:`key_codes` of ``column.iloc[starts]``). A missing value never equals its neighbour, so
+    it starts a run (a run of ``None`` starts with one).
+
+    Parameters
+    ----------
+    area, category : Series
+        The key columns, of equal length.
+
+    Returns
+    -------
+    ndarray
+        int64 row positions, increasing, the first 0 (empty for no rows).
+
+    Examples
+    --------
+    >>> series_runs(pd.Series(["A", "A", "A", "B"]), pd.Series(["x", "x", "y", "y"])).tolist()
+    [0, 2, 3]
+    """
+    n = len(area)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    change = np.zeros(n, dtype=bool)
+    change[0] = True
+    for col in (area, category):
+        if isinstance(col.dtype, pd.CategoricalDtype):
+            v = col.cat.codes.to_numpy()
+            change[1:] |= v[1:] != v[:-1]
+            continue
+        v = col.to_numpy()
+        try:
+            change[1:] |= np.asarray(v[1:] != v[:-1], dtype=bool)
+        except (TypeError, ValueError):  # e.g. pd.NA, which has no truth value: every row its own run
+            return np.arange(n, dtype=np.int64)
+    return np.flatnonzero(change)
+
+
 def key_codes(col: pd.Series, *, sort: bool = False) -> tuple[np.ndarray, pd.Index]:
     """Integer codes of a key column (``area`` or ``category``) and its distinct labels, -1 where missing.
-
-    A categorical's codes are used as they are; other columns are coded on their runs of equal
-    values (a panel holds each series' rows together), so the hashing touches one value per run.
 
     Parameters
     ----------
     col : Series
-        The column.
+        The column (or one row of each run of it, see :func:`series_runs`).
     sort : bool
         Number the labels in sorted order (an unordered categorical's by their text, an ordered one's
         in its order), else in order of appearance (categories' order for a categorical).
@@ -108,7 +147,7 @@ def key_codes(col: pd.Series, *, sort: bool = False) -> tuple[np.ndarray, pd.Ind
     codes : ndarray
         int64, one per row: the position of the row's label in ``uniques``, -1 for a missing value.
     uniques : Index
-        The distinct labels (without missing values).
+        The distinct labels (without missing values; all categories of a categorical).
 
     Examples
     --------
@@ -125,40 +164,24 @@ def key_codes(col: pd.Series, *, sort: bool = False) -> tuple[np.ndarray, pd.Ind
         remap[order] = np.arange(len(cats))
         remap[-1] = -1  # a missing value's code -1 stays -1
         return remap[codes], cats[order]
-    values = col.to_numpy()
-    if values.dtype == object and len(values) > 1:
-        try:
-            change = np.asarray(values[1:] != values[:-1], dtype=bool)
-        except (TypeError, ValueError):  # e.g. pd.NA, which has no truth value
-            change = None
-        if change is not None:
-            starts = np.flatnonzero(np.concatenate(([True], change)))
-            run_codes, uniques = pd.factorize(values[starts], sort=sort)
-            lengths = np.diff(np.append(starts, len(values)))
-            return np.repeat(run_codes.astype(np.int64), lengths), pd.Index(uniques)
-    codes, uniques = pd.factorize(values, sort=sort)
+    codes, uniques = pd.factorize(col.to_numpy(), sort=sort)
     return codes.astype(np.int64, copy=False), pd.Index(uniques)
 
 
-def _duplicates(series: np.ndarray, ds: np.ndarray) -> np.ndarray | None:
+def _duplicates(run_key: np.ndarray, starts: np.ndarray, lengths: np.ndarray, ds: np.ndarray) -> np.ndarray | None:
     """Rows repeating an earlier row's (series, ds), or None when there is none.
 
-    A panel sorted by series then date (each series' rows together, dates increasing) has none, and
-    is recognised in one pass; any other order is checked by hashing.
+    ``run_key`` is the series of each run of rows (:func:`series_runs`). Each series in one run with
+    its dates increasing (a sorted panel) has none, which one pass shows; otherwise rows are hashed.
     """
-    if len(series) < 2:
+    if len(ds) < 2:
         return None
-    same = series[1:] == series[:-1]
-    if not (same & (ds[1:] <= ds[:-1])).any():
-        starts = series[np.flatnonzero(np.concatenate(([True], ~same)))]
-        if len(pd.unique(starts)) == len(starts):
-            return None
-    dup = pd.DataFrame({"s": series, "ds": ds}).duplicated().to_numpy()
+    within = np.ones(len(ds) - 1, dtype=bool)
+    within[starts[1:] - 1] = False  # row i and i + 1 are in one run
+    if not (within & (ds[1:] <= ds[:-1])).any() and len(pd.unique(run_key)) == len(run_key):
+        return None
+    dup = pd.DataFrame({"s": np.repeat(run_key, lengths), "ds": ds}).duplicated().to_numpy()
     return dup if dup.any() else None
-
-
-def _row(frame: pd.DataFrame, mask: pd.Series | np.ndarray) -> object:
-    return frame.index[np.asarray(mask)][0]
 
 
 def _dates(ds: pd.Series, name: str) -> pd.Series:
