@@ -77,8 +77,11 @@ def check_panel(panel: pd.DataFrame, *, name: str = "panel", allow_empty: bool =
         if na.any():
             raise DataError(f"{name} column {c} has {int(lengths[na].sum())} missing value(s) (first at row "
                             f"{out.index[starts[na][0]]}): every row needs an area and a category")
-    out["ds"] = _dates(out["ds"], name)
-    out["y"] = _counts(out, name)
+    for c, canonical in (("ds", _dates), ("y", _counts)):
+        col = out[c]
+        checked = canonical(col, out, name)
+        if checked is not col:  # set only what changed: setting a column copies it
+            out[c] = checked
     run_key = codes["area"] * (int(codes["category"].max(initial=-1)) + 1) + codes["category"]
     dup = _duplicates(run_key, starts, lengths, out["ds"].to_numpy().view("int64"))
     if dup is not None:
@@ -184,7 +187,7 @@ def _duplicates(run_key: np.ndarray, starts: np.ndarray, lengths: np.ndarray, ds
     return dup if dup.any() else None
 
 
-def _dates(ds: pd.Series, name: str) -> pd.Series:
+def _dates(ds: pd.Series, frame: pd.DataFrame, name: str) -> pd.Series:
     if not pd.api.types.is_datetime64_any_dtype(ds):
         try:
             ds = pd.to_datetime(ds)
@@ -200,8 +203,8 @@ def _dates(ds: pd.Series, name: str) -> pd.Series:
     return ds
 
 
-def _counts(frame: pd.DataFrame, name: str) -> pd.Series:
-    y = frame["y"]
+def _counts(y: pd.Series, frame: pd.DataFrame, name: str) -> pd.Series:
+    original = y
     if not pd.api.types.is_integer_dtype(y) or y.hasnans:
         y = pd.to_numeric(y, errors="coerce")
     where = (lambda m: f"area={frame.loc[m, 'area'].iloc[0]!r}, category={frame.loc[m, 'category'].iloc[0]!r}, "
@@ -216,7 +219,7 @@ def _counts(frame: pd.DataFrame, name: str) -> pd.Series:
             m = yi < 0
             raise DataError(f"{name} column y has {int(m.sum())} negative count(s) (first {float(yi[m][0]):g} "
                             f"at {where(m)}): counts must be >= 0; fix or drop those rows")
-        return pd.Series(yi, index=frame.index, name="y")
+        return original if original.dtype == np.int64 else pd.Series(yi, index=frame.index, name="y")
     yv = y.to_numpy(dtype="float64")
     if (yv < 0).any():
         m = yv < 0

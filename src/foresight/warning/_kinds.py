@@ -50,12 +50,12 @@ def _none() -> Part:
 
 def _trailing_rate(hist: pd.DataFrame, as_of: pd.Timestamp, f: str) -> pd.DataFrame:
     """Per series: the mean count of the last year (``normal``) and of the last 4 weeks or month (``now``)."""
-    ds = pd.to_datetime(hist["ds"])
-    recent = hist[ds >= shift(as_of, -periods_per_year(f), f)]
+    ds = hist["ds"]  # a checked panel's: datetime64[ns]
+    recent = hist[(ds >= shift(as_of, -periods_per_year(f), f)).to_numpy()]
     last = shift(as_of, -(4 if f == "W" else 1), f)
     r = recent.groupby(["area", "category"], sort=False, observed=True)["y"].mean().rename("normal")
-    now = recent[ds[recent.index] >= last].groupby(["area", "category"], sort=False,
-                                                           observed=True)["y"].mean().rename("now")
+    now = recent[(recent["ds"] >= last).to_numpy()].groupby(["area", "category"], sort=False,
+                                                          observed=True)["y"].mean().rename("now")
     return pd.concat([r, now], axis=1).reset_index()
 
 

@@ -171,7 +171,10 @@ def _merge(parts: pd.DataFrame) -> pd.DataFrame:
         ["area", "category", "score", "_o"], ascending=[True, True, False, True], kind="stable")
     first = parts.groupby(["area", "category"], sort=False).head(1).set_index(["area", "category"])
     g = parts.sort_values("_o", kind="stable").groupby(["area", "category"], sort=False)
-    first["kind"] = g["kind"].agg("+".join)
+    # the kinds of a series as bits (a kind gives one row per series), named by a table of every subset
+    bits = parts.assign(_b=np.left_shift(1, parts["_o"])).groupby(["area", "category"], sort=False)["_b"].sum()
+    first["kind"] = bits.map({m: "+".join(k for i, k in enumerate(FLAG_KINDS) if m >> i & 1)
+                              for m in range(1, 2 ** len(FLAG_KINDS))})
     first["score"] = g["score"].sum()
     first["observed"] = g["observed"].first()
     first["p_wave"] = g["p_wave"].first()
@@ -305,7 +308,8 @@ def flags(
                         "foresight.warning.waves returns (or leave it out).")
     f = panel_freq(panel, freq)
     as_of = _as_of(panel, as_of, f)
-    hist = panel[pd.to_datetime(panel["ds"]) < as_of]
+    before = (panel["ds"] < as_of).to_numpy()  # a checked panel's ds: datetime64[ns]
+    hist = panel if before.all() else panel[before]
     if hist.empty:
         raise DataError(f"the panel has no periods before as_of={as_of.date()}; pass an earlier as_of.")
     nm = _names(categories, areas, language)
