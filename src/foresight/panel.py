@@ -18,7 +18,8 @@ from foresight.periods import (last_complete, normalize_freq, panel_freq, period
                                period_start)
 from foresight.schemas import PANEL_COLUMNS, check_panel
 
-__all__ = ["ALL", "FAR_DAYS", "PANEL_COLUMNS", "STALE_DAYS", "complete_panel", "period_offset", "rollup", "summarize_panel", "to_panel"]
+__all__ = ["ALL", "FAR_DAYS", "PANEL_COLUMNS", "STALE_DAYS", "complete_panel", "period_offset", "rollup",
+           "summarize_panel", "to_panel"]
 
 #: Label of an aggregated-away key (``category == ALL`` is an area total).
 ALL = "(all)"
