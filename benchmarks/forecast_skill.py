@@ -182,11 +182,12 @@ def _models_md(summ: pd.DataFrame, log: str, h: int) -> str:
     n = s.groupby(["model", "phase"])["origins"].max().unstack()
     out = pd.DataFrame({"model": t.index})
     for ph in ("dev", "blind"):
-        out[f"{ph} origins"] = n.reindex(t.index)[ph].to_numpy()
+        out[f"{ph} origins"] = n.reindex(t.index)[ph].fillna(0).astype(int).to_numpy()
         for lv in LEVELS:
             out[f"{ph} {lv}"] = t[(ph, lv)].to_numpy()
-        out[f"{ph} won rmsse/spl"] = [f"{a:.2f}/{b:.2f}" for a, b in zip(
-            w[("won_rmsse", ph)].reindex(t.index), w[("won_spl", ph)].reindex(t.index))]
+        out[f"{ph} won rmsse/spl"] = [
+            "-" if m == "auto" or pd.isna(a) else f"{a:.2f}/{b:.2f}" for m, a, b in zip(
+                t.index, w[("won_rmsse", ph)].reindex(t.index), w[("won_spl", ph)].reindex(t.index))]
     order = {m: i for i, m in enumerate(["auto", *FAST, *SLOW])}
     return markdown_table(out.sort_values("model", key=lambda c: c.map(order)))
 
@@ -203,9 +204,9 @@ def report(cache: Path, wall: float | None, docs: bool) -> bool:
     print(cpu.to_string())
     if docs:
         tables = "\n\n".join(f"RMSSE, {log} h{h} (mean over each model's origins; `won`: share of its "
-                             f"origins on which the default is lower):\n\n{_models_md(summ, log, h)}"
+                             f"origin x level cells, RMSSE / SPL, on which the default is lower):\n\n{_models_md(summ, log, h)}"
                              for log in LOGS for h in HORIZONS)
-        ran = by[by["model"] == SLOW[0]].drop_duplicates(["log", "origin"])
+        ran = by[by["model"] == SLOW[0]].drop_duplicates(["log", "origin"]).sort_values("origin")
         slow = {n: ", ".join(ran.loc[ran["log"] == n, "origin"]) or "none" for n in LOGS}
         body = BODY.format(
             wall="" if wall is None else f"{wall / 60:.0f} min wall time, ", floors=floor_md,
