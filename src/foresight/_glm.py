@@ -121,7 +121,7 @@ def fit_poisson(
     obs = ~np.isnan(Y)
     W = obs.astype(float) if weights is None else np.where(obs, weights, 0.0)
     yy = np.where(obs, Y, 0.0)
-    off = np.zeros((G, T)) if offset is None else np.where(W > 0, offset, 0.0)
+    off = None if offset is None else np.where(W > 0, offset, 0.0)
     b0 = np.zeros((G, p)) if prior is None else np.asarray(prior, float)
     pen = np.zeros(p) if penalty is None else np.asarray(penalty, float)
     lam = np.broadcast_to(pen if pen.ndim == 2 else pen[None, :], (G, p))
@@ -131,18 +131,24 @@ def fit_poisson(
     beta = b0.copy() if start is None else np.array(start, float)
     const = np.flatnonzero(np.all(X == X[0], axis=0) & (X[0] != 0))
     if const.size and start is None:
-        fit0 = (W * np.exp(np.clip(off + b0 @ X.T, -ETA_BOUND, ETA_BOUND))).sum(1)
+        fit0 = (W * np.exp(_eta(b0, X, off))).sum(1)
         beta[:, const[0]] += np.log(np.maximum(((W * yy).sum(1) + 0.5) / (fit0 + 0.5), 1e-8)) / X[0, const[0]]
     # the rows still iterating and their data (compacted when rows stop, with ``each_row``)
     rows = np.arange(G)
     Wa, ya, offa, lama, b0a, ba = W, yy, off, lam, b0, beta[rows]
     it = 0
     for it in range(1, max_iter + 1):
-        eta = np.clip(offa + ba @ X.T, -ETA_BOUND, ETA_BOUND)
+        eta = _eta(ba, X, offa)
         mu = np.exp(eta)
         w = Wa * mu
         A = gram.matrices(w) + eye * (lama[:, None, :] + _JITTER)
-        rhs = (w * (eta - offa) + Wa * (ya - mu)) @ X + lama * b0a  # X'w z, z = eta - off + (y - mu) / mu
+        # X'w z with z = eta - off + (y - mu) / mu, in place
+        z = eta if offa is None else np.subtract(eta, offa, out=eta)
+        z *= w
+        mu -= ya
+        mu *= Wa
+        z -= mu
+        rhs = z @ X + lama * b0a
         new = np.linalg.solve(A, rhs[:, :, None])[:, :, 0]
         moved = np.max(np.abs(new - ba), axis=1) if len(rows) else np.zeros(0)
         beta[rows] = new
@@ -153,8 +159,9 @@ def fit_poisson(
             ba = new
             continue
         rows = rows[going]
-        Wa, ya, offa, lama, b0a, ba = Wa[going], ya[going], offa[going], lama[going], b0a[going], new[going]
-    mu = np.exp(np.clip(off + beta @ X.T, -ETA_BOUND, ETA_BOUND))
+        Wa, ya, lama, b0a, ba = Wa[going], ya[going], lama[going], b0a[going], new[going]
+        offa = None if offa is None else offa[going]
+    mu = np.exp(_eta(beta, X, off))
     if not diagnostics:
         return PoissonFit(beta=beta, mu=mu, iterations=it)
     w = W * mu
@@ -164,6 +171,14 @@ def fit_poisson(
     pearson = (W * (yy - mu) ** 2 / np.maximum(mu, 1e-300)).sum(axis=1)
     phi = np.maximum(pearson / np.maximum(n_obs - p, 1), 1.0)
     return PoissonFit(beta=beta, mu=mu, iterations=it, phi=phi, cov_unscaled=cov, hat=hat)
+
+
+def _eta(beta: np.ndarray, X: np.ndarray, off: np.ndarray | None) -> np.ndarray:
+    """The linear predictor ``off + X @ beta`` of every row, clipped to +-ETA_BOUND."""
+    eta = beta @ X.T
+    if off is not None:
+        eta += off
+    return np.clip(eta, -ETA_BOUND, ETA_BOUND, out=eta)
 
 
 class _Gram:

@@ -303,13 +303,18 @@ def _fit_rows(Ybase: np.ndarray, X: np.ndarray, *, reweight: bool, weights_thres
                 fit.phi * fit.cov_unscaled[:, 0, 0])
     se = np.sqrt(fit.phi * fit.cov_unscaled[:, 1, 1])
     pval = 2 * stats.norm.sf(np.abs(fit.beta[:, 1]) / np.maximum(se, 1e-12))
-    with_trend = np.exp(fit.beta[:, 0])
+    expected = np.exp(fit.beta[:, 0])
     ymax = np.max(np.where(W > 0, Y, -np.inf), axis=1)
-    keep = (pval < 0.05) & (with_trend <= ymax)
-    fit0 = _fit(np.delete(X, 1, axis=1), Y, W, start=np.delete(fit.beta, 1, axis=1))
-    expected = np.where(keep, with_trend, np.exp(fit0.beta[:, 0]))
-    phi = np.where(keep, fit.phi, fit0.phi)
-    var_eta = np.where(keep, fit.phi * fit.cov_unscaled[:, 0, 0], fit0.phi * fit0.cov_unscaled[:, 0, 0])
+    keep = (pval < 0.05) & (expected <= ymax)
+    phi = fit.phi.copy()
+    var_eta = fit.phi * fit.cov_unscaled[:, 0, 0]
+    # the model without trend, fitted only for the rows that drop the trend
+    drop = np.flatnonzero(~keep)
+    if drop.size:
+        fit0 = _fit(np.delete(X, 1, axis=1), Y[drop], W[drop], start=np.delete(fit.beta[drop], 1, axis=1))
+        expected[drop] = np.exp(fit0.beta[:, 0])
+        phi[drop] = fit0.phi
+        var_eta[drop] = fit0.phi * fit0.cov_unscaled[:, 0, 0]
     return expected, phi, keep, var_eta
 
 
@@ -319,7 +324,7 @@ def _fit(X: np.ndarray, Y: np.ndarray, W: np.ndarray, *, start: np.ndarray | Non
     pen = np.full(X.shape[1], RIDGE)
     pen[0] = 0.0
     return fit_poisson(Y, X, weights=W, penalty=np.maximum(W.sum(axis=1), 1.0)[:, None] * pen, start=start,
-                       max_iter=30, tol=1e-6, diagnostics=True)
+                       max_iter=30, tol=1e-6, each_row=True, diagnostics=True)
 
 
 def _anscombe_residuals(Y: np.ndarray, fit: PoissonFit) -> np.ndarray:
