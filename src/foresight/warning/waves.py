@@ -64,11 +64,42 @@ def _smooth(profile: np.ndarray, width: int) -> np.ndarray:
     if width <= 1:
         return profile
     h = width // 2
+    P = profile.shape[-1]
     weights = np.array([h + 1 - abs(k) for k in range(-h, h + 1)], dtype=float)
+    # circular padding: np.roll(profile, k)[..., i] is ext[..., h - k + i]
+    ext = np.concatenate([profile[..., P - h:], profile, profile[..., :h]], axis=-1)
     out = np.zeros_like(profile)
+    term = np.empty_like(profile)
     for k, wt in zip(range(-h, h + 1), weights):
-        out += wt * np.roll(profile, k, axis=-1)
+        out += np.multiply(ext[..., h - k:h - k + P], wt, out=term)
     return out / weights.sum()
+
+
+def _nanmedian(a: np.ndarray, axis: int) -> np.ndarray:
+    """``numpy.nanmedian`` along ``axis`` (NaN where a slice is all NaN), by one sort instead of
+    numpy's masked-array path for short axes."""
+    srt = np.sort(a, axis=axis)  # NaNs sort last
+    n = np.isfinite(srt).sum(axis=axis, keepdims=True)
+    lo = np.take_along_axis(srt, np.maximum(n - 1, 0) // 2, axis=axis)
+    hi = np.take_along_axis(srt, np.minimum(n // 2, max(srt.shape[axis] - 1, 0)), axis=axis)
+    return np.squeeze(np.where(n > 0, (lo + hi) / 2, np.nan), axis=axis)
+
+
+def _per_cell(values: np.ndarray, cell: np.ndarray, n_cells: int) -> np.ndarray:
+    """Sum the columns of ``values`` (S, T) into ``n_cells`` columns by ``cell[t]`` (0 where none).
+
+    Columns are added in their order, a pass per repetition of a cell (a 53rd week folded into the
+    52nd: two passes), so the sums equal ``numpy.add.at``'s.
+    """
+    order = np.argsort(cell, kind="stable")
+    sc = cell[order]
+    pos = np.arange(len(sc))
+    rank = pos - np.maximum.accumulate(np.where(np.r_[True, sc[1:] != sc[:-1]], pos, 0)) if len(sc) else pos
+    out = np.zeros((values.shape[0], n_cells))
+    for r in range(int(rank.max()) + 1 if len(rank) else 0):
+        t = order[rank == r]
+        out[:, cell[t]] += values[:, t]
+    return out
 
 
 def _seasons(panel: pd.DataFrame, *, freq: str | None, as_of, smooth: int | None,
@@ -84,11 +115,9 @@ def _seasons(panel: pd.DataFrame, *, freq: str | None, as_of, smooth: int | None
     yi = np.searchsorted(years, yr)
     pos = period_of_year(grid.starts, f)
     Y = len(years)
-    tot = np.zeros((S, Y * P))
-    cnt = np.zeros((S, Y * P))
     obs = np.isfinite(grid.y)
-    np.add.at(tot.T, yi * P + pos, np.nan_to_num(grid.y).T)
-    np.add.at(cnt.T, yi * P + pos, obs.T.astype(float))
+    tot = _per_cell(np.nan_to_num(grid.y), yi * P + pos, Y * P)
+    cnt = _per_cell(obs.astype(float), yi * P + pos, Y * P)
     A = np.where(cnt > 0, tot / np.maximum(cnt, 1), np.nan).reshape(S, Y, P)
     cover = np.isfinite(A).sum(axis=2)
     level = np.where(cover > 0, np.nansum(A, axis=2) / np.maximum(cover, 1), 0.0)
@@ -99,13 +128,14 @@ def _seasons(panel: pd.DataFrame, *, freq: str | None, as_of, smooth: int | None
         rel = _smooth(rel, int(smooth))
     elif f == "W":  # sparse series (under 10 cases a week) need more smoothing than busy ones
         sparse = (np.where(valid, level, 0).sum(axis=1) / np.maximum(valid.sum(axis=1), 1)) < 10
-        rel = np.where(sparse[:, None, None], _smooth(rel, 5), _smooth(rel, 3))
+        smoothed = np.empty_like(rel)
+        smoothed[sparse] = _smooth(rel[sparse], 5)
+        smoothed[~sparse] = _smooth(rel[~sparse], 3)
+        rel = smoothed
     rel = np.where(valid[:, :, None], rel, np.nan)
     nv = valid.sum(axis=1)
     # median over years: a one-off burst in one year does not make a season
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        profile = np.nanmedian(rel, axis=1) if Y else np.ones((S, P))
+    profile = _nanmedian(rel, axis=1) if Y else np.ones((S, P))
     profile = np.where(np.isfinite(profile), profile, 1.0)
     norm = np.maximum(profile.mean(axis=1, keepdims=True), 1e-12)
     profile = profile / norm
@@ -113,7 +143,7 @@ def _seasons(panel: pd.DataFrame, *, freq: str | None, as_of, smooth: int | None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         sd = np.nanstd(rel, axis=1) / norm
-        noise = 1.2533 * np.nanmedian(sd, axis=1) / np.sqrt(np.maximum(nv, 1))
+        noise = 1.2533 * _nanmedian(sd, axis=1) / np.sqrt(np.maximum(nv, 1))
     noise = np.where(np.isfinite(noise), noise, 0.0)
     # Pearson over-dispersion of the counts around level x profile, valid years only
     E = level[:, :, None] * profile[:, None, :]
@@ -311,12 +341,12 @@ def waves(
     in_wave[cell_s, cell_p] = True
     off = ~in_wave
 
+    # the cells of a run are consecutive and every run has one: per-run reductions are reduceat
+    run_first = np.cumsum(length) - length
     pv = prof[cell_s, cell_p]
-    run_peak_val = np.full(n_runs, -np.inf)
-    np.maximum.at(run_peak_val, run_of_cell, pv)
+    run_peak_val = np.maximum.reduceat(pv, run_first)
     is_peak = pv == run_peak_val[run_of_cell]
-    first_peak = np.full(n_runs, len(pv))
-    np.minimum.at(first_peak, run_of_cell[is_peak], np.flatnonzero(is_peak))
+    first_peak = np.minimum.reduceat(np.where(is_peak, np.arange(len(pv)), len(pv)), run_first)
     peak_pos = cell_p[first_peak]
     onset_pos = (r_start + shift[s_start]) % P
     end_pos = (r_end + shift[s_start]) % P
@@ -327,10 +357,8 @@ def waves(
     # per year: in-wave and off-season rates
     V = np.where(s.valid[:, :, None], s.A, np.nan)  # (S, Y, P)
     Vc = V[cell_s, :, cell_p]  # (cells, Y)
-    in_sum = np.zeros((n_runs, V.shape[1]))
-    in_n = np.zeros_like(in_sum)
-    np.add.at(in_sum, run_of_cell, np.nan_to_num(Vc))
-    np.add.at(in_n, run_of_cell, np.isfinite(Vc).astype(float))
+    in_sum = np.add.reduceat(np.nan_to_num(Vc), run_first, axis=0)
+    in_n = np.add.reduceat(np.isfinite(Vc).astype(float), run_first, axis=0)
     off_sum = np.nansum(np.where(off[:, None, :], V, np.nan), axis=2)[s_start]
     off_n = (np.isfinite(V) & off[:, None, :]).sum(axis=2)[s_start].astype(float)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -361,8 +389,7 @@ def waves(
     pval = stats.binom.sf(np.ceil(n_in / ph) - 1, np.round((n_in + n_out) / ph), share)
     z = stats.norm.isf(np.clip(pval, 1e-300, 1.0))
     # yearly peak counts inside the window
-    ymax = np.full((n_runs, V.shape[1]), -np.inf)
-    np.maximum.at(ymax, run_of_cell, np.where(np.isfinite(Vc), Vc, -np.inf))
+    ymax = np.maximum.reduceat(np.where(np.isfinite(Vc), Vc, -np.inf), run_first, axis=0)
     ymax = np.where(yr_ok, ymax, np.nan)
 
     last_year = s.valid.shape[1] - 1 - np.argmax(s.valid[:, ::-1], axis=1)
