@@ -292,7 +292,7 @@ def _fit_rows(Ybase: np.ndarray, X: np.ndarray, *, reweight: bool, weights_thres
     Y = np.nan_to_num(Ybase, nan=0.0)
     nobs = W.sum(axis=1)
     Xf = X if trend else np.delete(X, 1, axis=1)
-    fit = _fit(Xf, Y, W)
+    fit = _fit(Xf, Y, W, start=_level_start(Xf, Y, W, trend=trend))
     if reweight:
         s = _anscombe_residuals(Y, fit)
         w = np.where(s > weights_threshold, 1.0 / np.maximum(s, 1e-12) ** 2, 1.0) * W
@@ -311,11 +311,35 @@ def _fit_rows(Ybase: np.ndarray, X: np.ndarray, *, reweight: bool, weights_thres
     # the model without trend, fitted only for the rows that drop the trend
     drop = np.flatnonzero(~keep)
     if drop.size:
-        fit0 = _fit(np.delete(X, 1, axis=1), Y[drop], W[drop], start=np.delete(fit.beta[drop], 1, axis=1))
+        X0 = np.delete(X, 1, axis=1)
+        fit0 = _fit(X0, Y[drop], W[drop], start=_level_start(X0, Y[drop], W[drop], trend=False))
         expected[drop] = np.exp(fit0.beta[:, 0])
         phi[drop] = fit0.phi
         var_eta[drop] = fit0.phi * fit0.cov_unscaled[:, 0, 0]
     return expected, phi, keep, var_eta
+
+
+def _level_start(X: np.ndarray, Y: np.ndarray, W: np.ndarray, *, trend: bool) -> np.ndarray:
+    """Starting coefficients: the seasonal model's own estimate without trend (and trend 0).
+
+    The season is a factor (an intercept for the reference level and 0/1 dummies for the others), so
+    without trend the weighted Poisson estimate is the log of each level's weighted mean: IRLS
+    starts next to the optimum instead of at the overall mean. A level without cases starts at half
+    a case (IRLS lowers it from above); one with no observed period starts at the reference.
+    """
+    k = 2 if trend else 1
+    D = X[:, k:]
+    levels = np.column_stack([1.0 - D.sum(axis=1), D])  # (T, L) membership, level 0 the reference
+    cases = (W * Y) @ levels
+    weight = W @ levels
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_mean = np.log(np.maximum(cases, 0.5) / weight)
+    base = np.where(weight[:, 0] > 0, log_mean[:, 0],
+                    np.log(np.maximum(cases.sum(axis=1), 0.5) / np.maximum(weight.sum(axis=1), 1e-12)))
+    start = np.zeros((len(Y), X.shape[1]))
+    start[:, 0] = base
+    start[:, k:] = np.where(weight[:, 1:] > 0, log_mean[:, 1:] - base[:, None], 0.0)
+    return start
 
 
 def _fit(X: np.ndarray, Y: np.ndarray, W: np.ndarray, *, start: np.ndarray | None = None) -> PoissonFit:
