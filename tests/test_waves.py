@@ -193,7 +193,7 @@ def test_nyc_winter_heat_and_summer_parks_waves(nyc_panel):
 def test_array_helpers_equal_the_numpy_reference_operations():
     # the seasons' per-cell sums, circular smoothing and medians over years are array operations;
     # they must give numpy.add.at's, numpy.roll's and numpy.nanmedian's results exactly
-    from foresight.warning.waves import _nanmedian, _per_cell, _smooth
+    from foresight.warning._seasons import _nanmedian, _per_cell, _smooth
 
     rng = np.random.default_rng(3)
     values = rng.poisson(4.0, (50, 300)).astype(float)
