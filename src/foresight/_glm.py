@@ -5,9 +5,9 @@ Every series ``g`` has counts ``Y[g, t]`` over the same periods and the same reg
     log E[Y[g, t]] = offset[g, t] + X[t] @ beta[g]
 
 Iteratively reweighted least squares runs on all rows together, one matrix product (``w @ XX`` over
-the distinct products of regressors) and one batched ``numpy.linalg.solve`` per iteration, so thousands of series cost about as much as a
-handful of Python calls. A ridge penalty ``penalty[g, j] * (beta[g, j] - prior[g, j])**2 / 2`` keeps
-short or sparse series near a prior. The forecasting engine (seasonal shapes) and the surge detector
+the distinct products of regressors) and one batched ``numpy.linalg.solve`` per iteration, so
+thousands of series cost about as much as a handful of Python calls. A ridge penalty
+``penalty[g, j] * (beta[g, j] - prior[g, j])**2 / 2`` keeps short or sparse series near a prior. The forecasting engine (seasonal shapes) and the surge detector
 (Noufaily baselines) both fit with this module; ``tests/test_glm.py`` checks it against
 ``statsmodels.GLM``.
 """

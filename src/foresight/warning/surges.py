@@ -30,7 +30,9 @@ per-test level by the Benjamini-Hochberg procedure over every (series, week) tes
 expected share of false alarms among the alarms at ``q``.
 
 Everything is batched: one design matrix serves every series and week, and the GLM is fitted for all
-of them at once (see :mod:`foresight._glm`).
+of them at once (see :mod:`foresight._glm`), each row starting at the seasonal factor's closed-form
+estimate and stopping when its own coefficients have converged; the model without trend is fitted
+only for the rows that drop the trend.
 
 References
 ----------
