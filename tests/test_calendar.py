@@ -120,7 +120,7 @@ def test_covered_years_do_not_warn():
 
 def test_estimated_years_match_official_schedule_where_holidays_knows_it():
     # the rule-based path, run on a covered year, reproduces the official day classes
-    from foresight import calendar as cal
+    from foresight.calendar import _days as cal
 
     for year in (2019, 2024, 2025):
         official, estimated = cal._year_cc(year), cal._year_cn_estimated(year)
@@ -278,7 +278,7 @@ def test_empty_ds():
 
 
 def test_calendar_warning_once_per_process_but_always_when_asked():
-    import foresight.calendar as cal
+    from foresight.calendar import _days as cal
 
     cal._WARNED.clear()
     with warnings.catch_warnings(record=True) as caught:

@@ -15,11 +15,9 @@ from foresight.evaluation.metrics import (
     pinball_loss,
     rmsse,
     scaled_pinball,
-    score_series,
-    series_scales,
-    summarise_scores,
     wape,
 )
+from foresight.evaluation.scores import score_series, series_scales, summarise_scores
 
 
 def test_wape_hand_computed():

@@ -1,6 +1,7 @@
 """Backtests and accuracy metrics (WAPE, RMSSE, scaled pinball loss, interval coverage).
 
-See :func:`backtest` and :mod:`foresight.evaluation.metrics`.
+See :func:`backtest`, :mod:`foresight.evaluation.metrics` (definitions) and
+:mod:`foresight.evaluation.scores` (many series at once).
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ from foresight.evaluation.metrics import (
     pinball_loss,
     rmsse,
     scaled_pinball,
-    series_scales,
     wape,
 )
+from foresight.evaluation.scores import series_scales
 
 __all__ = [
     "ALL",

@@ -24,7 +24,12 @@ from foresight.errors import ConfigError
 from foresight.evaluation.metrics import qcol
 from foresight.panel import ALL  # the one label of a summed-away key ("all areas"/"all categories")
 
-__all__ = ["ALL", "aggregate_forecasts", "count_quantiles"]
+__all__ = ["ALL", "LEVELS", "aggregate_forecasts", "aggregate_level", "count_quantiles"]
+
+#: Scoring levels, finest first.
+LEVELS = ("area x category", "area", "category", "total")
+_LEVEL_KEYS = {"area x category": ("area", "category"), "area": ("area",), "category": ("category",)}
+_LEVEL_KEYS["total"] = ()
 
 
 _Z90 = float(stats.norm.ppf(0.9))
@@ -123,3 +128,16 @@ def aggregate_forecasts(
     for q in quantiles:
         agg[qcol(q)] = qs[q]
     return agg.drop(columns="_var")
+
+
+def aggregate_level(
+    bottom: pd.DataFrame, level: str, quantiles: tuple[float, ...], method: str
+) -> pd.DataFrame:
+    """The ``level`` rows (``ALL`` in the summed-away keys) built from the bottom forecasts by ``method``."""
+    keys = _LEVEL_KEYS[level]
+    cols = ["area", "category", "ds", "mean", *(qcol(q) for q in quantiles)]
+    agg = aggregate_forecasts(bottom, by=[*keys, "ds"], quantiles=quantiles, method=method)
+    for k in ("area", "category"):
+        if k not in keys:
+            agg[k] = ALL
+    return agg[cols].assign(level=level, source=method)
