@@ -49,7 +49,7 @@ from pathlib import Path  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from _skill_report import docs_section  # noqa: E402
+from _skill_report import docs_section, ranking_section  # noqa: E402
 from foresight._io import atomic_write  # noqa: E402
 from foresight.forecasting import forecast  # noqa: E402
 from foresight.panel import to_panel  # noqa: E402
@@ -399,6 +399,7 @@ def rank_report(name: str, h: int, res: dict, *, record: bool) -> None:
         f = RESULTS / f"ranking_{name}_h{h}.json"
         atomic_write(f, lambda q: q.write_text(json.dumps(out, indent=1, default=str), encoding="utf-8"))
         print(f"recorded {f}")
+        ranking_section()
 
 
 def main() -> None:
