@@ -31,6 +31,10 @@ origins 2024-06-03 .. 2025-06-30, town and district level), the default flags ag
 forecast trigger is the learned probability at ``p_wave >= P``. Usage::
 
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/skill.py [--logs nyc,zurich] [--horizons 13,26]
+    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/skill.py --rank [--dev-only] [--flags] --cache benchmarks/results/cache
+
+``--rank`` compares the ranking rules of the short list instead (``benchmarks/_skill_rank.py``);
+``--cache`` keeps the anchors' forecasts and the models fitted per year between runs (not committed).
     OMP_NUM_THREADS=1 PYTHONPATH=benchmarks .venv/bin/python benchmarks/skill.py --synth 0.15
 """
 
@@ -49,7 +53,7 @@ from pathlib import Path  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from _skill_report import docs_section, ranking_section  # noqa: E402
+from _skill_report import docs_section  # noqa: E402
 from foresight._io import atomic_write  # noqa: E402
 from foresight.forecasting import forecast  # noqa: E402
 from foresight.panel import to_panel  # noqa: E402
@@ -297,75 +301,6 @@ def summarise(name: str, h: int, res: dict) -> dict:
                 per_origin=json.loads(per.to_json(orient="records")))
 
 
-#: Ranking rules of the short list compared by ``--rank`` (all on the same series, origins and models).
-RULES = ("p_wave", "p_wave+p_raw", "p_x_excess_tsb", "p_x_excess_default", "tsb_ratio", "rank_avg_tsb",
-         "rank_avg_default")
-
-
-def rank_orders(g: pd.DataFrame, tr: pd.DataFrame, tot: pd.DataFrame, h: int) -> dict[str, pd.Index]:
-    """The ranked list of every rule in :data:`RULES` at one origin (``g``: one variant's probabilities).
-
-    ``p_wave``: the calibrated probability (ties in the frame's order, as before); ``p_wave+p_raw``:
-    ties broken by the classifier's own probability; ``p_x_excess_*``: probability x expected cases
-    above normal over the horizon (``max(forecast total - normal total, 0)``, TSB's or the default
-    forecast's), ties by ``p_raw``; ``tsb_ratio``: the TSB rule itself; ``rank_avg_*``: the mean of the
-    series' rank by ``p_raw`` (the order of ``p_wave`` with ties broken) and its rank by the forecast
-    ratio.
-    """
-    g = g.reindex(tr.index)
-    base = tr["normal"] * h
-    p, raw = g["p_wave"].fillna(0.0), g["p_raw"].fillna(0.0)
-
-    def order(*keys: pd.Series) -> pd.Index:  # descending, first key first
-        return tr.index[np.lexsort([-k.to_numpy(dtype=float) for k in reversed(keys)])]
-
-    out = {"p_wave": p.sort_values(ascending=False, kind="stable").index, "p_wave+p_raw": order(p, raw)}
-    for src in ("tsb", "default"):
-        total = tot[src].reindex(tr.index).fillna(0.0)
-        out[f"p_x_excess_{src}"] = order(p * np.maximum(total - base, 0.0), raw)
-        ratio = total / base.where(base > 0, np.nan)
-        r = (raw.rank(ascending=False) + ratio.fillna(0.0).rank(ascending=False)) / 2
-        out[f"rank_avg_{src}"] = order(-r, raw)
-    out["tsb_ratio"] = rule_lists(tot["tsb"], tr, h)[0]
-    return out
-
-
-#: The rule and variant chosen on the development origins of both logs at both horizons (``--rank --dev-only``,
-#: 2026-12-01): the highest mean hits-at-20 ratio to the TSB rule (1.18) and the only one above it on all four.
-CHOSEN = ("learned_pooled", "rank_avg_default")
-
-
-def rank_rules(res: dict, h: int) -> pd.DataFrame:
-    """Hits at 10 / 20 of every ranking rule, variant and origin of a run (``run_log``'s result)."""
-    truth, probs = res["truth"], res["probs"]
-    totals = res["totals"].set_index(["area", "category"])
-    rows = []
-    for (variant, o), g in probs.groupby(["variant", "origin"]):
-        tr = truth.at(o)
-        tot = totals[totals["origin"] == o]
-        for rule, ranked in rank_orders(g.set_index(["area", "category"]), tr, tot, h).items():
-            sc = score(ranked, pd.Index([]), tr, truth)
-            rows.append(dict(variant=variant, rule=rule, origin=str(o.date()), phase=g["phase"].iloc[0],
-                             hits10=sc["hits10"], hits20=sc["hits20"]))
-    return pd.DataFrame(rows)
-
-
-def rank_table(per: pd.DataFrame, phase: str) -> pd.DataFrame:
-    """Means of hits at 10 / 20 per variant and rule, and per-origin wins/ties/losses against the TSB rule."""
-    p = per[per["phase"] == phase]
-    ref = p[p["rule"] == "tsb_ratio"].drop_duplicates("origin").set_index("origin")
-    out = []
-    for (variant, rule), g in p.groupby(["variant", "rule"], sort=False):
-        g = g.set_index("origin")
-        row = dict(variant=variant, rule=rule, origins=len(g), hits10=g["hits10"].mean(), hits20=g["hits20"].mean(),
-                   ratio20=g["hits20"].mean() / ref["hits20"].mean())
-        for k in ("hits20", "hits10"):
-            d = g[k] - ref[k].reindex(g.index)
-            row[f"wtl{k[4:]}"] = f"{int((d > 0).sum())}/{int((d == 0).sum())}/{int((d < 0).sum())}"
-        out.append(row)
-    return pd.DataFrame(out)
-
-
 def synth(prob: float) -> dict:
     """The sample district against its ground truth: default flags and learned flags, same scoring."""
     from foresight.synth import generate_district
@@ -380,28 +315,6 @@ def synth(prob: float) -> dict:
     return dict(learned_prob=prob, origins=f"{first.date()} .. {last.date()} weekly", **out)
 
 
-def rank_report(name: str, h: int, res: dict, *, record: bool) -> None:
-    """Print (and record in ``skill_rank_<log>_h<H>.json``) the ranking rules' table per phase."""
-    per = rank_rules(res, h)
-    out = dict(log=name, horizon=h, per_origin=json.loads(per.to_json(orient="records")), tables={})
-    for phase in ("dev", "blind"):
-        if (per["phase"] == phase).any():
-            tab = rank_table(per, phase)
-            out["tables"][phase] = json.loads(tab.to_json(orient="records"))
-            print(f"== {name} h{h} {phase}: ranking rules (wtl: origins won/tied/lost against the TSB rule)")
-            print(tab.to_string(index=False, float_format="%.3f"), flush=True)
-    if (per["phase"] == "blind").any():  # the chosen rule on the blind year: a second look, not a blind result
-        mine = per[(per["variant"] == CHOSEN[0]) & (per["rule"] == CHOSEN[1]) & (per["phase"] == "blind")]
-        out["second_look"] = dict(variant=CHOSEN[0], rule=CHOSEN[1],
-                                  per_origin=json.loads(mine.to_json(orient="records")))
-        print("second look (blind year, rule chosen on the development origins):", out["second_look"])
-    if record:
-        f = RESULTS / f"ranking_{name}_h{h}.json"
-        atomic_write(f, lambda q: q.write_text(json.dumps(out, indent=1, default=str), encoding="utf-8"))
-        print(f"recorded {f}")
-        ranking_section()
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--logs", default="nyc,zurich")
@@ -414,6 +327,9 @@ def main() -> None:
     ap.add_argument("--rank", action="store_true",
                     help="compare the ranking rules of the short list (RULES) instead of the anchors; with "
                          "--dev-only the development origins only")
+    ap.add_argument("--flags", action="store_true",
+                    help="with --rank: also score the wave list foresight.warning.flags shows with the chosen "
+                         "model's probabilities")
     ap.add_argument("--no-record", action="store_true")
     args = ap.parse_args()
     if args.synth is not None:
@@ -432,7 +348,10 @@ def main() -> None:
             res = _cached(cache, f"{name}_h{h}_run{'_dev' if args.dev_only else ''}",
                           lambda n=name: run_log(n, panels, h, cache, dev_only=args.dev_only))
             if args.rank:
-                rank_report(name, h, res, record=not args.no_record)
+                from _skill_rank import rank_report
+
+                rank_report(name, h, res, record=not args.no_record, panel=panels[name] if args.flags else None,
+                            cache=cache)
                 continue
             out = summarise(name, h, res)
             out["seconds"] = round(time.perf_counter() - t0, 1)
