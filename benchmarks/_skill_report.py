@@ -76,7 +76,7 @@ def docs_section() -> None:
         update_docs_section("skill", "\n\n".join(parts), title="Skill: the learned wave probability")
 
 
-RANK_COMMAND = ("OMP_NUM_THREADS=1 .venv/bin/python benchmarks/skill.py --rank --dev-only --logs {log} "
+RANK_COMMAND = ("OMP_NUM_THREADS=1 .venv/bin/python benchmarks/skill.py --rank --flags 0.1,0.15,0.2 --logs {log} "
                 "--horizons {h} --cache benchmarks/results/cache")
 
 
@@ -103,7 +103,9 @@ def ranking_section() -> None:
         parts.insert(0, "Second look at the blind years (already scored once before this rule was chosen, so "
                         "**not a blind result**), the chosen `learned_pooled` + `rank_avg_default` against "
                         "the TSB rule on the same origins (`wtl`: origins won/tied/lost; floor: hits at 20 "
-                        f">= 1.15 x the TSB rule's):\n\n{markdown_table(pd.DataFrame(looks))}\n\nCommand: "
-                        "the development command without `--dev-only`.")
+                        f">= 1.15 x the TSB rule's):\n\n{markdown_table(pd.DataFrame(looks))}\n\nCommands "
+                        "below each development table (the rule was chosen with `--dev-only`, which gives the "
+                        "same development rows; `flags_p<P>`: the list `foresight.warning.flags` itself shows "
+                        "with these probabilities, flagging at `p_wave >= P`).")
     if parts:
         update_docs_section("skill-ranking", "\n\n".join(parts), title="Skill: ranking the short list")

@@ -327,9 +327,9 @@ def main() -> None:
     ap.add_argument("--rank", action="store_true",
                     help="compare the ranking rules of the short list (RULES) instead of the anchors; with "
                          "--dev-only the development origins only")
-    ap.add_argument("--flags", action="store_true",
+    ap.add_argument("--flags", nargs="?", const="0.2", default=None, metavar="P[,P]",
                     help="with --rank: also score the wave list foresight.warning.flags shows with the chosen "
-                         "model's probabilities")
+                         "model's probabilities, flagging at p_wave >= P (default 0.2, the flags' default)")
     ap.add_argument("--no-record", action="store_true")
     args = ap.parse_args()
     if args.synth is not None:
@@ -351,7 +351,7 @@ def main() -> None:
                 from _skill_rank import rank_report
 
                 rank_report(name, h, res, record=not args.no_record, panel=panels[name] if args.flags else None,
-                            cache=cache)
+                            cache=cache, wave_probs=tuple(float(x) for x in (args.flags or "0.2").split(",")))
                 continue
             out = summarise(name, h, res)
             out["seconds"] = round(time.perf_counter() - t0, 1)
