@@ -12,7 +12,7 @@ from distributed import Client, LocalCluster  # noqa: E402
 
 import foresight.distributed._partition as partition  # noqa: E402
 from foresight.distributed import run_pipeline  # noqa: E402
-from foresight.errors import ConfigError, PartitionError  # noqa: E402
+from foresight.errors import ClusterError, ConfigError, PartitionError  # noqa: E402
 from foresight.forecasting import forecast  # noqa: E402
 from foresight.panel import rollup, to_panel  # noqa: E402
 from foresight.synth import generate_district  # noqa: E402
@@ -67,8 +67,8 @@ def test_one_district_on_a_cluster_is_the_single_machine_pipeline(sample, client
         panel.attrs["country"] = "CN"
         fc = forecast(panel, 13, quantiles=Q, freq="W", country="CN", seed=0)
         level_cases = sample.cases.assign(area=res_tree_lift(sample, sample.cases["area"]))
-        fl = flags(panel, as_of, 13, categories=sample.categories, cases=level_cases, forecasts=fc,
-                   language="zh", freq="W", country="CN", seed=0)
+        fl = flags(panel, as_of, 13, categories=sample.categories, areas=sample.areas, cases=level_cases,
+                   forecasts=fc, language="zh", freq="W", country="CN", seed=0)
         cat_p = rollup(panel, over=("area",))
         tot_fc = forecast(rollup(panel, over=("area", "category")), 13, quantiles=Q, freq="W", country="CN")
     assert res.partitions == ["D01"] and res.series == panel.groupby(["area", "category"]).ngroups
@@ -143,6 +143,15 @@ def test_bad_engine_and_cluster_are_config_errors(province):
         run_pipeline(cases, engine="dask", areas=areas)
     with pytest.raises(ConfigError, match="finer than the panel's level"):
         run_pipeline(cases, areas=areas, level="town", partition_level="community")
+
+
+def test_an_unreachable_scheduler_is_named_before_any_work(province, monkeypatch):
+    areas, cases = province
+    started = []
+    monkeypatch.setattr(partition, "_before_partition", started.append)
+    with pytest.raises(ClusterError, match=r"cannot reach the dask scheduler at 'tcp://127\.0\.0\.1:9'"):
+        run_pipeline(cases, engine="dask", cluster="tcp://127.0.0.1:9", areas=areas)
+    assert started == []
 
 
 def test_store_export_feeds_the_pipeline_like_the_cases_frame(province, tmp_path):

@@ -94,3 +94,29 @@ def test_missing_parquet_and_columns_are_data_errors(tmp_path):
     pd.DataFrame({"received": pd.to_datetime(["2024-01-01"]), "area": ["A"]}).to_parquet(tmp_path / "x.parquet")
     with pytest.raises(DataError, match=r"lack column\(s\) \['category'\]"):
         to_panel(tmp_path / "x.parquet")
+
+
+def test_stale_data_and_a_far_future_as_of_are_checked_in_every_path(district, store, tmp_path):
+    import warnings
+
+    path = tmp_path / "cases.parquet"
+    district.cases.to_parquet(path)
+    last = pd.Timestamp(district.cases["received"].max()).normalize()
+    stale, far = last + pd.Timedelta(weeks=9), last + pd.Timedelta(days=800)
+    with CaseStore(store, read_only=True) as s:
+        sources = {"frame": lambda **kw: to_panel(district.cases, **kw), "parquet": lambda **kw: to_panel(path, **kw),
+                   "store": s.panel}
+        messages = {}
+        for name, panel in sources.items():
+            with pytest.warns(UserWarning, match=f"stale data: the latest case is from {last.date()}, 9 weeks") as w:
+                panel(as_of=stale)
+            assert w[0].filename == __file__, f"{name}: the warning names the caller's line"
+            messages[name] = str(w[0].message)
+            with pytest.raises(DataError, match=f"as-of {far.date()} is 114 weeks after the latest case "
+                                                f"\\({last.date()}\\): the data do not reach it"):
+                panel(as_of=far)
+            with warnings.catch_warnings():  # the latest case before the as-of counts, not the latest of all
+                warnings.simplefilter("error")
+                panel(as_of="2025-03-05")
+                panel(as_of=last + pd.Timedelta(weeks=2))
+    assert len(set(messages.values())) == 1

@@ -17,7 +17,7 @@ import importlib as _importlib
 from typing import TYPE_CHECKING as _TYPE_CHECKING
 from typing import Any as _Any
 
-from foresight.errors import (CalendarError, ConfigError, DataError, ForesightError, ModelError,
+from foresight.errors import (CalendarError, ClusterError, ConfigError, DataError, ForesightError, ModelError,
                               PartitionError)
 
 __version__ = "0.1.0"
@@ -71,7 +71,7 @@ _LAZY: dict[str, str] = {
 }
 
 __all__ = sorted(
-    [*_LAZY, "CalendarError", "ConfigError", "DataError", "ForesightError", "ModelError",
+    [*_LAZY, "CalendarError", "ClusterError", "ConfigError", "DataError", "ForesightError", "ModelError",
      "PartitionError", "__version__"]
 )
 

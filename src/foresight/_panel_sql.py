@@ -9,6 +9,7 @@ code the pandas path uses, so both give the same panel.
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 
 from typing import TYPE_CHECKING
@@ -23,7 +24,12 @@ if TYPE_CHECKING:  # pragma: no cover - DuckDB and pyarrow load when a Parquet p
     import duckdb
     import pyarrow as pa
 
-__all__ = ["cut_off", "parquet_counts", "sql_counts"]
+__all__ = ["FAR_DAYS", "STALE_DAYS", "check_recency", "cut_off", "parquet_counts", "sql_counts"]
+
+#: An as-of this many days after the latest case before it is refused (the data do not reach it).
+FAR_DAYS = 730
+#: An as-of this many days after the latest case before it gets a warning: the data may be stale.
+STALE_DAYS = {"W": 28, "M": 62}
 
 
 def _parquet_source(path: str | os.PathLike[str]) -> str:
@@ -40,6 +46,27 @@ def _parquet_source(path: str | os.PathLike[str]) -> str:
     return f"read_parquet('{quoted}', hive_partitioning = true, hive_types_autocast = false, union_by_name = true)"
 
 
+def check_recency(latest: object, as_of: pd.Timestamp, freq: str, *, stacklevel: int = 2) -> None:
+    """Refuse an as-of far beyond the data; warn when the data stop well before it (stale).
+
+    ``latest`` is the date of the latest case before ``as_of`` (None or NaT: no case, nothing to
+    check). The one rule of every panel source: a cases frame, Parquet files and the case store.
+    """
+    if latest is None or pd.isna(latest):
+        return
+    latest = pd.Timestamp(latest).normalize()
+    gap = (as_of - latest).days
+    if gap > FAR_DAYS:
+        raise DataError(f"as-of {as_of.date()} is {gap // 7} weeks after the latest case "
+                        f"({latest.date()}): the data do not reach it. Check the as-of date, or "
+                        "ingest the newer exports first.")
+    if gap > STALE_DAYS[freq]:
+        warnings.warn(f"stale data: the latest case is from {latest.date()}, {gap // 7} weeks before "
+                      f"the as-of date {as_of.date()}; recent periods count as zero, so a calm result "
+                      "may only mean missing exports. Ingest the latest export, or set an earlier "
+                      "as-of.", UserWarning, stacklevel=stacklevel + 1)
+
+
 def cut_off(latest: object, as_of: object, f: str) -> tuple[pd.Timestamp, pd.Timestamp]:
     """The cut-off (exclusive) and the last complete period before it; ``latest`` is the last case date."""
     if as_of is None:
@@ -53,26 +80,27 @@ def cut_off(latest: object, as_of: object, f: str) -> tuple[pd.Timestamp, pd.Tim
 
 
 def parquet_counts(path: str | os.PathLike[str], *, freq: str, level: str | None, tree: AreaTree | None,
-                   as_of: object) -> tuple[pd.DataFrame, pd.Timestamp, tuple[int, str] | None]:
+                   as_of: object, stacklevel: int = 2) -> tuple[pd.DataFrame, pd.Timestamp, tuple[int, str] | None]:
     """Counts per ``area, category, ds`` of the cases in Parquet file(s) (see :func:`sql_counts`)."""
     import duckdb
 
     con = duckdb.connect()
     try:
         return sql_counts(con, _parquet_source(path), freq=freq, level=level, tree=tree, as_of=as_of,
-                          source=str(path))
+                          source=str(path), stacklevel=stacklevel + 1)
     finally:
         con.close()
 
 
 def sql_counts(con: duckdb.DuckDBPyConnection, relation: str, *, freq: str, level: str | None,
-               tree: AreaTree | None, as_of: object, source: str = "cases"
+               tree: AreaTree | None, as_of: object, source: str = "cases", stacklevel: int = 2
                ) -> tuple[pd.DataFrame, pd.Timestamp, tuple[int, str] | None]:
     """Count the cases of ``relation`` (a table name or table function) per area, category and period.
 
     Returns the counts frame ``area, category, ds, y``, the cut-off ``as_of`` and, when cases sit at an
     area coarser than ``level``, ``(how many, an example code)``; the rules are those of
-    :func:`foresight.panel.to_panel`.
+    :func:`foresight.panel.to_panel` (the as-of checked by :func:`check_recency`; ``stacklevel`` is
+    that of the caller to blame for stale data, counted from the caller of this function).
     """
     import duckdb
 
@@ -85,7 +113,14 @@ def sql_counts(con: duckdb.DuckDBPyConnection, relation: str, *, freq: str, leve
         raise DataError(f"{source}: the cases lack column(s) {missing}; export them with "
                         "CaseStore.export_parquet or write read_cases(...).cases to Parquet.")
     unit = "week" if freq == "W" else "month"
-    latest = con.execute(f"SELECT max(CAST(received AS DATE)) FROM {relation}").fetchall()[0][0]
+    day = "CAST(received AS DATE)"
+    if as_of is None:
+        latest = con.execute(f"SELECT max({day}) FROM {relation}").fetchall()[0][0]
+    else:  # the same recency rule as the pandas path: the latest case before the cut-off
+        as_of = pd.Timestamp(as_of).normalize()
+        latest, before = con.execute(f"SELECT max({day}), max({day}) FILTER (WHERE {day} < ?) FROM {relation}",
+                                     [as_of.date()]).fetchall()[0]
+        check_recency(before, as_of, freq, stacklevel=stacklevel)
     as_of_ts, last = cut_off(None if latest is None else pd.Timestamp(latest), as_of, freq)
     area = "c.area"
     join = ""

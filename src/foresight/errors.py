@@ -6,7 +6,8 @@ type. Messages name the file, the row and the column where they can, and say how
 
 from __future__ import annotations
 
-__all__ = ["ForesightError", "DataError", "ConfigError", "CalendarError", "ModelError", "PartitionError"]
+__all__ = ["ForesightError", "DataError", "ConfigError", "CalendarError", "ModelError", "PartitionError",
+           "ClusterError"]
 
 
 class ForesightError(Exception):
@@ -42,3 +43,11 @@ class PartitionError(ForesightError):
     def __init__(self, message: str, *, area: str) -> None:
         super().__init__(message)
         self.area = area
+
+
+class ClusterError(ForesightError, ConnectionError):
+    """The dask.distributed cluster asked for (``foresight report --cluster``, ``cluster =``,
+    ``run_pipeline(engine="dask")``) cannot be reached; the message names the address.
+
+    Raised before any work starts, so nothing is read or written.
+    """

@@ -11,24 +11,19 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from foresight._panel_sql import cut_off, parquet_counts
+from foresight._panel_sql import FAR_DAYS, STALE_DAYS, check_recency, cut_off, parquet_counts
 from foresight.areas import AreaTree, load_areas
 from foresight.errors import DataError
 from foresight.periods import (last_complete, normalize_freq, panel_freq, period_at, period_index, period_offset,
                                period_start)
 from foresight.schemas import PANEL_COLUMNS, check_panel
 
-__all__ = ["ALL", "PANEL_COLUMNS", "complete_panel", "period_offset", "rollup", "summarize_panel", "to_panel"]
+__all__ = ["ALL", "FAR_DAYS", "PANEL_COLUMNS", "STALE_DAYS", "complete_panel", "period_offset", "rollup",
+           "summarize_panel", "to_panel"]
 
 #: Label of an aggregated-away key (``category == ALL`` is an area total).
 ALL = "(all)"
 _EPOCH = pd.Timestamp("1970-01-05")  # a Monday: periods are counted from here to expand spans
-
-#: An as-of this long after the latest case is refused (the data do not reach it).
-FAR_DAYS = 730
-#: An as-of this long after the latest case gets a warning: the data may be stale.
-STALE_DAYS = {"W": 28, "M": 62}
-
 
 def _as_of(value: object) -> pd.Timestamp:
     try:
@@ -38,22 +33,6 @@ def _as_of(value: object) -> pd.Timestamp:
     if ts is pd.NaT:
         raise DataError(f"as_of = {value!r} is not a date; use YYYY-MM-DD.")
     return ts.normalize()
-
-
-def _check_recency(latest: pd.Timestamp, as_of: pd.Timestamp, freq: str) -> None:
-    """Refuse an as-of far beyond the data; warn when the data stop well before it (stale)."""
-    if pd.isna(latest):
-        return
-    gap = (as_of - latest).days
-    if gap > FAR_DAYS:
-        raise DataError(f"as-of {as_of.date()} is {gap // 7} weeks after the latest case "
-                        f"({latest.date()}): the data do not reach it. Check the as-of date, or "
-                        "ingest the newer exports first.")
-    if gap > STALE_DAYS[freq]:
-        warnings.warn(f"stale data: the latest case is from {latest.date()}, {gap // 7} weeks before "
-                      f"the as-of date {as_of.date()}; recent periods count as zero, so a calm result "
-                      "may only mean missing exports. Ingest the latest export, or set an earlier "
-                      "as-of.", UserWarning, stacklevel=3)
 
 
 def to_panel(
@@ -95,7 +74,15 @@ def to_panel(
     Raises
     ------
     DataError
-        Missing columns, or ``level`` without ``areas``.
+        Missing columns, ``level`` without ``areas``, or an ``as_of`` more than :data:`FAR_DAYS` days
+        after the latest case before it (the data do not reach it).
+
+    Warns
+    -----
+    UserWarning
+        ``stale data: ...`` when the latest case before ``as_of`` is more than :data:`STALE_DAYS`
+        days before it (4 weeks, or 2 months for ``freq="M"``). The same rule holds for a Parquet
+        source and for :meth:`foresight.store.CaseStore.panel`.
 
     Examples
     --------
@@ -112,7 +99,7 @@ def to_panel(
     if level is not None and tree is None:
         raise DataError(f"level={level!r} needs the area tree: pass areas=.")
     if isinstance(cases, (str, os.PathLike)):
-        counts, as_of_ts, coarse = parquet_counts(cases, freq=f, level=level, tree=tree, as_of=as_of)
+        counts, as_of_ts, coarse = parquet_counts(cases, freq=f, level=level, tree=tree, as_of=as_of, stacklevel=3)
     else:
         counts, as_of_ts, coarse = _frame_counts(cases, freq=f, level=level, tree=tree, as_of=as_of)
     warn_coarse(coarse, level, stacklevel=3)
@@ -135,7 +122,7 @@ def _frame_counts(cases: pd.DataFrame, *, freq: str, level: str | None, tree: Ar
     received = pd.to_datetime(cases["received"])
     if as_of is not None:
         as_of = _as_of(as_of)
-        _check_recency(received[received < as_of].max(), as_of, freq)
+        check_recency(received[received < as_of].max(), as_of, freq, stacklevel=3)
     as_of_ts, last = cut_off(received.max() if received.notna().any() else None, as_of, freq)
     area = cases["area"].astype(object)
     coarse_info = None

@@ -13,7 +13,8 @@ import pandas as pd
 import typer
 
 from foresight.cli._app import EXIT_DATA, EXIT_USAGE
-from foresight.errors import CalendarError, ConfigError, DataError, ForesightError, ModelError
+from foresight.errors import (CalendarError, ClusterError, ConfigError, DataError, ForesightError, ModelError,
+                              PartitionError)
 from foresight.periods import normalize_freq, period_start
 
 __all__ = ["CalendarError", "ConfigError", "DataError", "ModelError", "check_inputs", "check_output",
@@ -68,7 +69,7 @@ def exit_codes() -> Iterator[None]:
             yield
     except ConfigError as exc:
         fail(str(exc), EXIT_USAGE)
-    except (DataError, CalendarError, ModelError) as exc:
+    except (DataError, CalendarError, ModelError, PartitionError, ClusterError) as exc:
         fail(str(exc), EXIT_DATA)
     except ForesightError as exc:  # pragma: no cover - every subclass is handled above
         fail(str(exc), EXIT_DATA)

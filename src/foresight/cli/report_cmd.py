@@ -28,6 +28,11 @@ def report_command(
         "--language", help="Override the report language: zh (Chinese) or en (English).", show_default=False)] = None,
     out_dir: Annotated[Path | None, typer.Option(
         "--out-dir", help="Override the parent folder of the dated report folder.", show_default=False)] = None,
+    cluster: Annotated[str | None, typer.Option(
+        "--cluster", help="Run the forecasts, waves, surges and flags on this dask.distributed scheduler "
+                          "(e.g. tcp://10.0.0.5:8786), one task per top-level area; overrides the config's "
+                          "cluster. An unreachable scheduler stops the run before any work (exit 1).",
+        show_default=False)] = None,
     progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Show progress bars.")] = True,
 ) -> None:
     """Run store -> panel -> forecast -> waves, surges, flags -> outreach plan -> report.
@@ -37,11 +42,15 @@ def report_command(
 
     Exit code 0 when every step ran; 1 on a data problem, or when a step (waves, surges, flags, plan,
     back-check) failed: the report is still written without that part, the step and its error are
-    printed as a warning and kept in run.json "notes"; 2 on a config or usage error. Example:
+    printed as a warning and kept in run.json "notes"; 2 on a config or usage error. With --cluster
+    (or cluster = "tcp://..." in the config) the per-series work runs on that dask cluster; a scheduler
+    that cannot be reached, or a top-level area that still fails after its retries, exits 1 with
+    nothing written. Example:
 
     foresight report --config data/samples/weekly.toml
     """
     from foresight.report import ReportStepWarning, build_report, load_config
+    from foresight.report.config import cluster_address
     from foresight.report.outputs import write_outputs
 
     t0 = time.perf_counter()
@@ -56,6 +65,8 @@ def report_command(
             changes["language"] = language
         if out_dir is not None:
             changes["out_dir"] = out_dir.resolve()
+        if cluster is not None:
+            changes["cluster"] = cluster_address(cluster, where="--cluster")
         if changes:
             cfg = dataclasses.replace(cfg, **changes)
         c.check_output(Path(cfg.out_dir), option="out_dir", folder=True)

@@ -27,11 +27,13 @@ import numpy as np
 import pandas as pd
 
 from foresight.areas import AreaTree, load_areas
-from foresight.distributed._engines import run_dask, run_local
+from foresight.distributed._engines import connect, run_dask, run_local
+from foresight.distributed._hierarchy import merge_hierarchies
 from foresight.distributed._partition import PartitionOutput, PartitionTask, partition_keys
 from foresight.errors import ConfigError, DataError
+from foresight.settings import FlagSettings
 
-__all__ = ["PipelineResult", "partition_keys", "run_pipeline"]
+__all__ = ["PipelineResult", "connect", "partition_keys", "run_pipeline"]
 
 QUANTILES = (0.1, 0.5, 0.9)
 
@@ -61,6 +63,9 @@ class PipelineResult:
     timings : dict
         Seconds per step summed over partitions (``panel``, ``forecast``, ``waves``, ``surges``,
         ``flags``), plus the second pass (``totals``) and the wall time (``total``).
+    hierarchy : DataFrame or None
+        With ``hierarchy=True``: every level (``level`` column first, as
+        :func:`foresight.forecasting.forecast_hierarchy` returns it), each total the sum of its parts.
 
     Examples
     --------
@@ -84,6 +89,7 @@ class PipelineResult:
     panel_rows: int
     as_of: pd.Timestamp
     timings: dict[str, float] = field(default_factory=dict)
+    hierarchy: pd.DataFrame | None = None
 
     def __repr__(self) -> str:
         return (f"PipelineResult({len(self.partitions)} partition(s), {self.series} series, "
@@ -177,10 +183,16 @@ def _merge(outs: list[PartitionOutput], settings: dict, *, as_of: pd.Timestamp) 
     parts.attrs.update(freq=settings["freq"], as_of=as_of, country=settings["country"])
     cat_p = rollup(parts, over=("area",))
     tot_p = rollup(cat_p, over=("area", "category"))
-    kw = dict(quantiles=settings["quantiles"], freq=settings["freq"], country=settings["country"],
-              subdiv=settings["subdiv"], seed=settings["seed"])
-    cat_fc = forecast(cat_p, settings["horizon"], **kw)
-    tot_fc = forecast(tot_p, settings["horizon"], **kw)
+    hier = None
+    if settings["hierarchy"]:  # the second pass sums the partitions' bottoms into categories and total
+        hier = merge_hierarchies([o.hierarchy for o in outs], cat_p, settings)
+        cat_fc, tot_fc = (hier[hier["level"] == lv].drop(columns="level").reset_index(drop=True)
+                          for lv in ("category", "total"))
+    else:
+        kw = dict(quantiles=settings["quantiles"], freq=settings["freq"], country=settings["country"],
+                  subdiv=settings["subdiv"], seed=settings["seed"])
+        cat_fc = forecast(cat_p, settings["horizon"], **kw)
+        tot_fc = forecast(tot_p, settings["horizon"], **kw)
     timings = {k: round(sum(o.timings.get(k, 0.0) for o in outs), 3)
                for k in ("panel", "forecast", "waves", "surges", "flags")}
     timings["totals"] = round(time.perf_counter() - t0, 3)
@@ -192,7 +204,7 @@ def _merge(outs: list[PartitionOutput], settings: dict, *, as_of: pd.Timestamp) 
         forecasts=fc, waves=wv, surges=sg, flags=fl, category_panel=cat_p, total_panel=tot_p,
         category_forecasts=cat_fc, total_forecast=tot_fc, panel=panel, partitions=[o.key for o in outs],
         series=sum(o.series for o in outs), panel_rows=sum(o.panel_rows for o in outs), as_of=as_of,
-        timings=timings)
+        timings=timings, hierarchy=hier)
 
 
 def run_pipeline(
@@ -216,6 +228,9 @@ def run_pipeline(
     subdiv: str | None = None,
     seed: int = 0,
     keep_panel: bool = False,
+    hierarchy: bool = False,
+    flag_settings: FlagSettings | None = None,
+    suppress_below: int = 0,
     progress: bool = False,
 ) -> PipelineResult:
     """Run panel -> forecast -> waves, surges -> flags once per top-level area, here or on a cluster.
@@ -257,6 +272,16 @@ def run_pipeline(
         As in :func:`foresight.warning.flags` and :func:`foresight.forecasting.forecast`.
     keep_panel : bool
         Bring every partition's panel back (``PipelineResult.panel``); off for big runs.
+    hierarchy : bool
+        Forecast with :func:`foresight.forecasting.forecast_hierarchy` (the weekly report's one
+        coherent fit) in every partition; the second pass sums the partitions' bottom means into the
+        category and total levels (``PipelineResult.hierarchy``). With one partition the result is the
+        single-machine fit exactly.
+    flag_settings : FlagSettings, optional
+        Settings of the waves, surges and flags (default :class:`~foresight.settings.FlagSettings`);
+        its ``max_flags`` is overridden by ``max_flags``.
+    suppress_below : int
+        Counts below it are hidden in the flags' texts (as in :func:`foresight.warning.flags`).
     progress : bool
         A progress bar over partitions.
 
@@ -270,8 +295,9 @@ def run_pipeline(
         A partition still failed after ``retries`` retries; the error names its area. Nothing is
         returned, so nothing gets written.
     ConfigError
-        Unknown engine, no cluster for ``engine="dask"``, a scheduler that cannot be reached, or a
-        ``partition_level`` finer than ``level``.
+        Unknown engine, no cluster for ``engine="dask"``, or a ``partition_level`` finer than ``level``.
+    ClusterError
+        The scheduler at ``cluster`` cannot be reached (before any partition runs).
     DataError
         No cases to count.
 
@@ -309,18 +335,24 @@ def run_pipeline(
         as_of = panel.attrs["as_of"]
     if as_of is None and cases is None:
         raise DataError("as_of is needed: the panel's attrs hold none and there are no cases to take it from.")
-    cut = _global_as_of(cases, as_of, f)
-    settings = dict(freq=f, as_of=cut, horizon=int(horizon), level=level, categories=categories,
-                    language=language, quantiles=tuple(quantiles), country=country, subdiv=subdiv,
-                    seed=seed, max_flags=max_flags, partition_level=partition_level, keep_panel=keep_panel)
-    t0 = time.perf_counter()
-    tasks = _tasks(cases, panel, tree, settings)
-    if not tasks:
-        raise DataError("no cases to partition: the input is empty.")
-    if engine == "local":
-        outs = run_local(tasks, retries=retries, progress=progress)
-    else:
-        outs = run_dask(tasks, cluster=cluster, retries=retries, progress=progress)
+    client = connect(cluster) if engine == "dask" else None  # an unreachable cluster stops the run first
+    try:
+        cut = _global_as_of(cases, as_of, f)
+        settings = dict(freq=f, as_of=cut, horizon=int(horizon), level=level, categories=categories,
+                        language=language, quantiles=tuple(quantiles), country=country, subdiv=subdiv,
+                        seed=seed, max_flags=max_flags, partition_level=partition_level, keep_panel=keep_panel,
+                        hierarchy=hierarchy, flag_settings=flag_settings, suppress_below=int(suppress_below))
+        t0 = time.perf_counter()
+        tasks = _tasks(cases, panel, tree, settings)
+        if not tasks:
+            raise DataError("no cases to partition: the input is empty.")
+        if client is None:
+            outs = run_local(tasks, retries=retries, progress=progress)
+        else:
+            outs = run_dask(tasks, cluster=client, retries=retries, progress=progress)
+    finally:
+        if client is not None and client is not cluster:
+            client.close()
     res = _merge(outs, settings, as_of=cut)
     res.timings["total"] = round(time.perf_counter() - t0, 3)
     return res

@@ -14,9 +14,9 @@ from typing import Any
 from tqdm.auto import tqdm
 
 from foresight.distributed._partition import PartitionOutput, PartitionTask, run_partition
-from foresight.errors import ConfigError, PartitionError
+from foresight.errors import ClusterError, ConfigError, PartitionError
 
-__all__ = ["run_dask", "run_local"]
+__all__ = ["CONNECT_TIMEOUT", "connect", "run_dask", "run_local"]
 
 
 def _failed(key: str, attempts: int, exc: BaseException) -> PartitionError:
@@ -41,30 +41,65 @@ def run_local(tasks: Sequence[PartitionTask], *, retries: int, progress: bool) -
     return out
 
 
-def _client(cluster: Any) -> tuple[Any, bool]:
-    """A ``distributed.Client`` for ``cluster`` (an address, a Client or a Cluster); True if we made it."""
+#: How long a scheduler address may take to answer before the run stops (``connect``'s default).
+CONNECT_TIMEOUT = "10s"
+
+
+def connect(cluster: Any, *, timeout: str = CONNECT_TIMEOUT) -> Any:
+    """A ``distributed.Client`` on ``cluster``, or a :class:`~foresight.errors.ClusterError` naming it.
+
+    Parameters
+    ----------
+    cluster : str, distributed.Client or Cluster
+        A scheduler address (``tcp://10.0.0.5:8786``), a Client (returned as it is) or a cluster object
+        (``LocalCluster``, ``dask_jobqueue.SLURMCluster``).
+    timeout : str
+        How long the scheduler may take to answer.
+
+    Returns
+    -------
+    distributed.Client
+        Close it when done (unless you passed a Client in).
+
+    Raises
+    ------
+    ClusterError
+        The scheduler does not answer within ``timeout``.
+    ConfigError
+        No cluster given, or dask.distributed is not installed.
+
+    Examples
+    --------
+    >>> connect("tcp://127.0.0.1:9", timeout="1s")
+    Traceback (most recent call last):
+    ...
+    foresight.errors.ClusterError: cannot reach the dask scheduler at 'tcp://127.0.0.1:9' ...
+    """
     try:
         from distributed import Client
     except ImportError as exc:  # pragma: no cover - the extra is declared
-        raise ConfigError("engine='dask' needs dask.distributed: pip install 'foresight[distributed]'") from exc
+        raise ConfigError("a dask cluster needs dask.distributed: pip install 'foresight[distributed]'") from exc
     if isinstance(cluster, Client):
-        return cluster, False
-    if cluster is None:
+        return cluster
+    if cluster is None or (isinstance(cluster, str) and not cluster.strip()):
         raise ConfigError("engine='dask' needs a cluster: an address such as tcp://10.0.0.5:8786, a "
                           "distributed.Client or a LocalCluster (or use engine='local').")
     try:
-        return Client(cluster, set_as_default=False), True
-    except OSError as exc:
-        raise ConfigError(f"cannot reach the dask scheduler at {cluster!r}: {exc}. Start one with "
-                          "'dask scheduler' (see docs/deployment.md) or check the address.") from exc
+        return Client(cluster, set_as_default=False, timeout=timeout)
+    except (OSError, TimeoutError) as exc:
+        raise ClusterError(f"cannot reach the dask scheduler at {cluster!r} within {timeout} "
+                           f"({type(exc).__name__}: {exc}); start one with 'dask scheduler' (see "
+                           "docs/deployment.md) or check the address and the firewall. Nothing was read or "
+                           "written.") from exc
 
 
 def run_dask(tasks: Sequence[PartitionTask], *, cluster: Any, retries: int,
              progress: bool) -> list[PartitionOutput]:
     """Run the partitions on a dask.distributed cluster, one task per partition, ``retries`` each."""
-    from distributed import as_completed
+    from distributed import Client, as_completed
 
-    client, own = _client(cluster)
+    own = not isinstance(cluster, Client)
+    client = connect(cluster)  # run_pipeline passes the Client it connected before any work
     run = uuid.uuid4().hex[:8]
     try:
         futures = {}

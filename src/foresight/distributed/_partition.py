@@ -48,6 +48,7 @@ class PartitionOutput:
     series: int
     panel_rows: int
     panel: pd.DataFrame | None = None
+    hierarchy: pd.DataFrame | None = None  # every level of the partition's one fit (``settings["hierarchy"]``)
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -122,15 +123,34 @@ def _read_parquet(task: PartitionTask) -> pd.DataFrame:
     return restore_case_dtypes(frame)
 
 
+def _forecast(panel: pd.DataFrame, s: dict[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """The partition's bottom forecasts, and with ``hierarchy`` the coherent forecast of every level."""
+    from foresight.forecasting import forecast, forecast_hierarchy
+
+    kw = dict(quantiles=s["quantiles"], freq=s["freq"], country=s["country"], subdiv=s["subdiv"])
+    if not s.get("hierarchy"):
+        return forecast(panel, s["horizon"], seed=s["seed"], **kw), None
+    hier = forecast_hierarchy(panel, s["horizon"], **kw)
+    hier["ds"] = pd.to_datetime(hier["ds"])
+    bottom = hier[hier["level"] == "area x category"].drop(columns="level").reset_index(drop=True)
+    return bottom, hier
+
+
 def run_partition(task: PartitionTask) -> PartitionOutput:
-    """Run panel -> forecast -> waves, surges -> flags on one partition with the public functions."""
-    from foresight.forecasting import forecast
+    """Run panel -> forecast -> waves, surges -> flags on one partition with the public functions.
+
+    ``settings["flag_settings"]`` (a :class:`~foresight.settings.FlagSettings`, default the library's)
+    sets the waves, surges and flags; ``settings["hierarchy"]`` asks for
+    :func:`~foresight.forecasting.forecast_hierarchy` instead of ``forecast`` (the report's one coherent fit).
+    """
     from foresight.panel import rollup, to_panel
+    from foresight.settings import FlagSettings
     from foresight.warning import flags, surges, waves
 
     if _before_partition is not None:
         _before_partition(task.key)
     s = task.settings
+    fs = s.get("flag_settings") or FlagSettings()
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     cases = _read_parquet(task) if task.parquet is not None else task.cases
@@ -143,23 +163,23 @@ def run_partition(task: PartitionTask) -> PartitionOutput:
     if cases is not None and s["level"] is not None and task.tree is not None:
         level_cases = cases.assign(area=task.tree.lift(cases["area"], s["level"]))
     timings["panel"] = time.perf_counter() - t0
-    fc_kw = dict(quantiles=s["quantiles"], freq=s["freq"], country=s["country"], subdiv=s["subdiv"], seed=s["seed"])
     t0 = time.perf_counter()
-    fc = forecast(panel, s["horizon"], **fc_kw)
+    fc, hier = _forecast(panel, s)
     timings["forecast"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    wv = waves(panel, freq=s["freq"], as_of=s["as_of"])
+    wv = waves(panel, freq=s["freq"], as_of=s["as_of"], **fs.waves.kwargs())
     timings["waves"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    sg = surges(panel, s["as_of"], freq=s["freq"])
+    sg = surges(panel, s["as_of"], freq=s["freq"], **fs.surges.kwargs())
     timings["surges"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    fl = flags(panel, s["as_of"], s["horizon"], categories=s["categories"], cases=level_cases, forecasts=fc,
-               waves=wv, language=s["language"], max_flags=None, **{k: fc_kw[k] for k in
-                                                                     ("freq", "country", "subdiv", "seed")})
+    fl = flags(panel, s["as_of"], s["horizon"], settings=fs, categories=s["categories"],
+               areas=task.tree, cases=level_cases, forecasts=fc, waves=wv,
+               surges=sg, language=s["language"], suppress_below=s.get("suppress_below", 0), max_flags=None,
+               freq=s["freq"], country=s["country"], subdiv=s["subdiv"], seed=s["seed"])
     timings["flags"] = time.perf_counter() - t0
     return PartitionOutput(
         key=task.key, forecasts=fc, waves=wv, surges=sg, flags=fl,
         category_panel=rollup(panel, over=("area",)),
         series=int(panel.groupby(["area", "category"], sort=False).ngroups), panel_rows=len(panel),
-        panel=panel if s["keep_panel"] else None, timings=timings)
+        panel=panel if s["keep_panel"] else None, hierarchy=hier, timings=timings)

@@ -14,6 +14,7 @@ import pandas as pd
 from foresight.errors import ConfigError, DataError
 from foresight.report._inputs import (cases_at_level, input_files, names_of, read_inputs, reject_summary,
                                       versions)
+from foresight.report._cluster import run_on_cluster
 from foresight.report._steps import backcheck_step, draw_charts, flags_step, outlook_step, plan_step
 from foresight.report._steps import risk as rank_risk
 from foresight.report.config import ReportConfig
@@ -204,7 +205,7 @@ def build_report(config: ReportConfig, *, cases: pd.DataFrame | None = None,
     cases : DataFrame, optional
         Canonical cases to use instead of reading ``config.cases``/``config.store`` (for notebooks).
     progress : bool, default False
-        Show a tqdm progress bar over the steps.
+        Show a tqdm progress bar over the steps (and over the partitions on a cluster).
 
     Returns
     -------
@@ -216,6 +217,11 @@ def build_report(config: ReportConfig, *, cases: pd.DataFrame | None = None,
         The exports cannot be read, or hold no usable case before ``as_of``.
     ConfigError
         A setting does not fit the data (e.g. ``level`` without an area table).
+    ClusterError
+        ``config.cluster`` names a scheduler that cannot be reached (raised before anything is read).
+    PartitionError
+        On a cluster, a top-level area's forecast, waves, surges or flags failed after its retries; the
+        error names the area and nothing is returned.
 
     Warns
     -----
@@ -247,10 +253,15 @@ def build_report(config: ReportConfig, *, cases: pd.DataFrame | None = None,
     back = config.backcheck_periods
     settings = config.flag_settings
     t_start = time.perf_counter()
-    steps = _Steps(["read", "panel", "forecast", "waves", "outlook", "surges", "flags", "plan", "backcheck",
-                    "charts"],
-                   progress)
+    client = None
+    if config.cluster is not None:  # before any work: an unreachable scheduler is named at once
+        from foresight.distributed import connect
+
+        client = connect(config.cluster)
+    per_series = ["forecast", "waves", "outlook", "surges", "flags"] if client is None else ["cluster", "outlook"]
+    steps = _Steps(["read", "panel", *per_series, "plan", "backcheck", "charts"], progress)
     info: dict[str, str] = {}
+    part = None
     try:
         if cases is None:
             cases, rejects, reads = steps("read", lambda: read_inputs(config, progress=progress))
@@ -266,29 +277,36 @@ def build_report(config: ReportConfig, *, cases: pd.DataFrame | None = None,
         if panel.empty or not (panel["ds"] < as_of).any():
             raise DataError(f"no case before as_of {as_of.date()}; set as_of later or check the exports' dates.")
         panel.attrs["country"] = config.country
+        taxonomy = (pd.read_csv(config.categories, dtype=str, keep_default_na=False)
+                    if config.categories is not None else None)
+        if client is not None:  # forecast, waves, surges, flags: one task per top-level area on the cluster
+            part = steps("cluster", lambda: run_on_cluster(panel, cases, config, taxonomy=taxonomy, client=client,
+                                                           quantiles=QUANTILES, progress=progress))
         # the default model runs once: every level (area x category, categories, areas, total) comes
         # from the same coherent fit, so each total on the page is the sum of its parts
-        hier = steps("forecast", lambda: _forecast(panel, config))
+        hier = part.hierarchy if part is not None else steps("forecast", lambda: _forecast(panel, config))
         fc, cat_fc, tot_fc = (hier[hier["level"] == lv].drop(columns="level").reset_index(drop=True)
                               for lv in ("area x category", "category", "total"))
         cat_p = rollup(panel, over=("area",))
         tot_p = rollup(panel, over=("area", "category"))
         names = names_of(config, lang)
-        taxonomy = (pd.read_csv(config.categories, dtype=str, keep_default_na=False)
-                    if config.categories is not None else None)
         level_cases = cases_at_level(cases, config)
 
         empty = pd.DataFrame()
         # waves and surges are found once, with the one set of settings, and passed into the flags
-        wv = steps("waves", lambda: find_waves(panel, freq=freq, as_of=as_of, **settings.waves.kwargs()),
-                   optional=True, default=empty)
+        wv = part.waves if part is not None else steps(
+            "waves", lambda: find_waves(panel, freq=freq, as_of=as_of, **settings.waves.kwargs()),
+            optional=True, default=empty)
         outlook = steps("outlook", lambda: outlook_step(panel, as_of=as_of, config=config, taxonomy=taxonomy,
                                                         waves=wv), optional=True, default=empty)
-        sg = steps("surges", lambda: find_surges(panel, as_of, freq=freq, **settings.surges.kwargs()),
-                   optional=True, default=empty)
-        flags = steps("flags", lambda: flags_step(panel, fc, as_of=as_of, config=config, taxonomy=taxonomy,
-                                                   cases=level_cases, waves=wv, surges=sg),
-                      optional=True, default=empty)
+        if part is not None:
+            sg, flags = part.surges, part.flags
+        else:
+            sg = steps("surges", lambda: find_surges(panel, as_of, freq=freq, **settings.surges.kwargs()),
+                       optional=True, default=empty)
+            flags = steps("flags", lambda: flags_step(panel, fc, as_of=as_of, config=config, taxonomy=taxonomy,
+                                                       cases=level_cases, waves=wv, surges=sg),
+                          optional=True, default=empty)
         if config.teams is None or config.capacity_per_week is None:
             plan = empty
             info["plan"] = render("info.plan", lang)
@@ -320,7 +338,11 @@ def build_report(config: ReportConfig, *, cases: pd.DataFrame | None = None,
         chart_pngs, font = steps("charts", draw)
     finally:
         steps.close()
+        if client is not None:
+            client.close()
     timings = dict(steps.timings, total=round(time.perf_counter() - t_start, 3))
+    if part is not None:
+        timings["partitions"] = dict(part.timings, count=len(part.partitions))
     run = _run_record(config, as_of=as_of, prev_as_of=prev_as_of, cases=cases, rejects=rejects, reads=reads,
                       panel=panel, counts={"forecast_rows": len(fc), "flags": len(flags), "plan_rows": len(plan)},
                       fits=hier.attrs["fits"], backcheck=bc_sum, timings=timings, font=font, notes=steps.notes,

@@ -21,6 +21,7 @@ A centre keeps one TOML file beside its exports::
     backcheck = 4                    # back-check the flags issued this many periods ago (0 = off)
     min_excess = 2                   # no flag expecting fewer extra cases (default: FlagSettings)
     max_flags = 20                   # flags kept (default: FlagSettings)
+    # cluster = "tcp://10.0.0.5:8786"  # optional: run the per-series work on this dask scheduler
 
 Relative paths resolve against the folder of the config file. Every wrong key or value raises a
 :class:`~foresight.errors.ConfigError` that names the key, the value and what is allowed.
@@ -68,6 +69,8 @@ KEYS: dict[str, str] = {
                  "(weeks) or 3 (months), 0 turns it off",
     "min_excess": "no flag expecting fewer extra cases than this; default: foresight.warning.FlagSettings",
     "max_flags": "flags kept in the report; default: foresight.warning.FlagSettings",
+    "cluster": 'address of a dask.distributed scheduler, e.g. "tcp://10.0.0.5:8786": the forecasts, waves, '
+               "surges and flags run there, one task per top-level area; default: this machine",
 }
 #: The area levels ``level`` may name.
 LEVELS = ("district", "town", "community", "grid")
@@ -118,6 +121,9 @@ class ReportConfig:
     min_excess, max_flags : float, int or None
         Flag settings; None keeps :class:`~foresight.warning.FlagSettings`' defaults (see
         :attr:`flag_settings`).
+    cluster : str or None
+        Address of a dask.distributed scheduler (``tcp://host:8786``) that runs the per-series work,
+        partitioned by top-level area; None runs everything on this machine.
     source : Path or None
         The config file it came from.
 
@@ -151,6 +157,7 @@ class ReportConfig:
     backcheck: int | None = None
     min_excess: float | None = None
     max_flags: int | None = None
+    cluster: str | None = None
     source: Path | None = None
 
     @property
@@ -338,14 +345,20 @@ def report_config_from_dict(
         if isinstance(min_excess, bool) or not isinstance(min_excess, (int, float)) or not min_excess >= 0:
             raise check.bad("min_excess", min_excess, "must be a number of cases, 0 or more")
         min_excess = float(min_excess)
+    cluster = cluster_address(v["cluster"], where=where) if "cluster" in v else None
 
     return ReportConfig(
         cases=exports, store=store, mapping=mapping, areas=areas, categories=categories, as_of=as_of,
         horizon=horizon, freq=freq, teams=teams, capacity_per_week=capacity, language=language,
         out_dir=out_dir, suppress_below=suppress, seed=seed, country=country, subdiv=subdiv, level=level,
-        backcheck=backcheck, min_excess=min_excess, max_flags=max_flags,
+        backcheck=backcheck, min_excess=min_excess, max_flags=max_flags, cluster=cluster,
         source=Path(source).resolve() if source is not None else None,
     )
+
+
+def cluster_address(value: Any, *, where: str = "report config") -> str:
+    """A dask scheduler address as given (stripped), or a ConfigError naming ``where`` (internal)."""
+    return _Checker(where, Path("."), False).address(value)
 
 
 class _Checker:
@@ -390,6 +403,12 @@ class _Checker:
             raise self.bad("subdiv", subdiv, f"is not a subdivision of country = \"{code}\"; "
                            + (f"use one of {shown}" if allowed else "that calendar has none: drop subdiv"))
         return str(code), match
+
+    def address(self, value: Any) -> str:
+        text = value.strip() if isinstance(value, str) else None
+        if not text or any(ch.isspace() for ch in text) or text.startswith("://"):
+            raise self.bad("cluster", value, 'must be a scheduler address such as "tcp://10.0.0.5:8786"')
+        return text
 
     def teams(self, value: Any) -> int | tuple[str, ...] | None:
         if value is None:

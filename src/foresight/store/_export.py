@@ -43,7 +43,7 @@ def store_panel(con: duckdb.DuckDBPyConnection, *, freq: str, level: str | None,
         raise DataError(f"level={level!r} needs the area tree: pass areas=.")
     relation = f"({cases_sql(con, ingest=ingest)})"
     counts, as_of_ts, coarse = sql_counts(con, relation, freq=f, level=level, tree=tree, as_of=as_of,
-                                          source="the case store")
+                                          source="the case store", stacklevel=4)
     warn_coarse(coarse, level, stacklevel=4)
     return complete_panel(counts, freq=f, as_of=as_of_ts, tree=tree)
 
