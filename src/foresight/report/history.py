@@ -18,10 +18,10 @@ from typing import Any
 import pandas as pd
 
 from foresight.errors import DataError
+from foresight.report._keys import STORE_SUFFIXES
 
 __all__ = ["ISSUED_COLUMNS", "IssuedRun", "find_run", "issued_flags", "run_folders"]
 
-_STORE_SUFFIXES = (".duckdb", ".ddb", ".db")
 #: The columns of :func:`issued_flags`.
 ISSUED_COLUMNS = ["issued", "id", "rank", "area", "category", "kind", "start", "end", "expected", "expected_lo",
                   "expected_hi", "observed", "baseline", "excess", "p_wave", "score", "outcome", "actual", "usual",
@@ -154,7 +154,7 @@ def issued_flags(source: str | os.PathLike[str], *, since: Any = None, freq: str
     """
     src = Path(source)
     since_ts = pd.Timestamp(since) if since is not None else None
-    if src.suffix.lower() in _STORE_SUFFIXES and src.is_file():
+    if src.suffix.lower() in STORE_SUFFIXES and src.is_file():
         from foresight.store import CaseStore
 
         with CaseStore(src, read_only=True) as s:
