@@ -16,6 +16,7 @@ import pandas as pd
 
 from foresight import periods
 from foresight.errors import DataError
+from foresight.schemas import key_codes, series_runs
 
 __all__ = ["SeriesMatrix", "to_matrix", "to_long"]
 
@@ -66,18 +67,6 @@ class SeriesMatrix:
         return periods.periods_per_year(self.freq)
 
 
-def _codes(col: pd.Series) -> tuple[np.ndarray, pd.Index]:
-    """Integer codes and sorted labels of a key column (a categorical's codes are reused as is)."""
-    if isinstance(col.dtype, pd.CategoricalDtype) and col.cat.ordered is False:
-        cats = col.cat.categories
-        order = np.argsort(cats.astype(str), kind="stable")
-        remap = np.empty(len(cats), dtype=np.int64)
-        remap[order] = np.arange(len(cats))
-        return remap[col.cat.codes.to_numpy()], cats[order]
-    codes, uniques = pd.factorize(col, sort=True)
-    return codes, pd.Index(uniques)
-
-
 def to_matrix(panel: pd.DataFrame, freq: str, *, before: Any = None,
               gaps: Literal["zero", "missing"] = "zero") -> SeriesMatrix:
     """Pivot a checked panel (:func:`foresight.schemas.check_panel`) to a :class:`SeriesMatrix`.
@@ -115,37 +104,43 @@ def to_matrix(panel: pd.DataFrame, freq: str, *, before: Any = None,
     [[1.0, nan, 3.0], [nan, 2.0, nan]]
     """
     f = periods.normalize_freq(freq)
+    ds = pd.DatetimeIndex(panel["ds"])
+    values = panel["y"].to_numpy(dtype="float64")
+    runs = series_runs(panel["area"], panel["category"])
+    ac, au = key_codes(panel["area"].iloc[runs], sort=True)  # one row per run of a series
+    cc, cu = key_codes(panel["category"].iloc[runs], sort=True)
+    run_combo = ac * len(cu) + cc
+    lengths = np.diff(np.append(runs, len(panel)))  # rows of each run
     if before is not None:
-        keep = (pd.DatetimeIndex(panel["ds"]) < pd.Timestamp(before))
+        keep = np.asarray(ds < pd.Timestamp(before))
         if not keep.all():
-            panel = panel[keep]
-    if panel.empty:
+            ds, values = ds[keep], values[keep]
+            lengths = np.add.reduceat(keep.astype(np.int64), runs) if len(runs) else lengths
+    if len(ds) == 0:
         raise DataError("the panel has no periods before as_of; pass a panel with history before as_of."
                         if before is not None else "the panel has no rows: there is nothing to work on")
-    ds = pd.DatetimeIndex(panel["ds"])
     periods.check_period_starts(ds, f)
-    t0, t1 = ds.min().normalize(), ds.max().normalize()
+    dsv = ds.to_numpy()
+    t0, t1 = pd.Timestamp(dsv.min()).normalize(), pd.Timestamp(dsv.max()).normalize()
     if gaps == "zero" and panel.attrs.get("as_of") is not None:
         t1 = max(t1, periods.last_complete(panel.attrs["as_of"], f))  # periods up to as_of without cases
     starts = periods.period_range(t0, t1, f)
     tix = periods.period_index(ds, t0, f)
-    ac, au = _codes(panel["area"])
-    cc, cu = _codes(panel["category"])
     au = pd.Index(au).astype(str)
     cu = pd.Index(cu).astype(str)
-    combo = ac.astype(np.int64) * len(cu) + cc
-    if len(au) * len(cu) <= 50_000_000:  # O(rows) instead of sorting
+    seen = run_combo[lengths > 0]
+    if len(au) * len(cu) <= 50_000_000:  # O(runs) instead of sorting
         present = np.zeros(len(au) * len(cu), dtype=bool)
-        present[combo] = True
+        present[seen] = True
         ukeys = np.flatnonzero(present)
-        rank = np.cumsum(present) - 1
-        sid = rank[combo]
+        run_sid = (np.cumsum(present) - 1)[run_combo]
     else:
-        ukeys, sid = np.unique(combo, return_inverse=True)
-        sid = sid.ravel()
+        ukeys = np.unique(seen)
+        run_sid = np.searchsorted(ukeys, run_combo)
+    sid = np.repeat(run_sid, lengths)  # the kept rows of a run are together, in order
     n, T = len(ukeys), len(starts)
     y = np.zeros((n, T)) if gaps == "zero" else np.full((n, T), np.nan)
-    y[sid, tix] = panel["y"].to_numpy(dtype="float64")
+    y[sid, tix] = values
     if gaps == "zero":
         first = np.full(n, T, dtype=np.int64)
         np.minimum.at(first, sid, tix)

@@ -446,7 +446,7 @@ def check_period_starts(ds: Any, freq: str, *, what: str = "panel") -> None:
     foresight.errors.DataError: weekly panel periods (ds) must all start on Monday (...), but 2024-01-02 is a Tuesday: ...
     """
     f = normalize_freq(freq)
-    idx = pd.DatetimeIndex(ds)
+    idx = pd.DatetimeIndex(pd.unique(pd.DatetimeIndex(ds)))  # each date once, in order of appearance
     day = idx.normalize()
     bad = day != period_start(day, f)
     if bad.any():

@@ -101,7 +101,7 @@ def detect_breaks(
     ratio = np.ones(n)
     if taus.size == 0:
         return start, ratio
-    Y, P, A = cy[:, -1:], cp[:, -1:], ca[:, -1:]
+    Y, P = cy[:, -1:], cp[:, -1:]
     Y1, P1, A1 = cy[:, taus], cp[:, taus], ca[:, taus]
     Y2, P2 = Y - Y1, P - P1
     llr = _xlog(Y1, P1) + _xlog(Y2, P2) - _xlog(Y, P)

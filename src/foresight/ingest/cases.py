@@ -15,7 +15,7 @@ from tqdm.auto import tqdm
 from foresight._pii import looks_like_name, mask_pii
 from foresight._records import RawTable, header_names, read_raw
 from foresight.areas import AreaTree, load_areas
-from foresight.categories import OTHER, Taxonomy, load_categories
+from foresight.categories import Taxonomy, load_categories
 from foresight.errors import ConfigError, DataError
 from foresight.ingest._rows import QUALITY_COLUMNS, REJECT_COLUMNS, Rules, canonical_rows, empty
 from foresight.ingest.dates import DEFAULT_TZ

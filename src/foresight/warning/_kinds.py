@@ -1,14 +1,20 @@
 """The three kinds of flag, each a frame of candidate flags in one vocabulary (internal).
 
-Every builder returns the columns of :data:`PART_COLUMNS`: the flag's window (``start``, ``end``),
+Every builder returns a :class:`Part`: candidate flags with the columns of :data:`PART_COLUMNS` (and
+what their reasons quote), and the function that renders the reasons of some of them, so that only
+the flags kept (after merging the kinds and the ``max_flags`` cut) get their text. The columns: the
+flag's window (``start``, ``end``),
 ``expected`` cases over that window with its 80% interval (``expected_lo``, ``expected_hi``),
 ``observed`` cases (past windows only: surges, escalations), the ``baseline`` (usual cases over the
 window), ``excess`` (cases above usual: expected for a wave, observed for a surge or escalation),
-``p_wave`` (the probability that the horizon total reaches the wave level; waves only), ``score``
-and the ``reason`` (rendered by :mod:`foresight.text`, counts below ``k`` hidden).
+``p_wave`` (the probability that the horizon total reaches the wave level; waves only) and ``score``;
+the ``reason`` is rendered by :mod:`foresight.text`, counts below ``k`` hidden.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -20,20 +26,36 @@ from foresight.periods import period_of_year, period_offset, periods_per_year, s
 from foresight.warning._reasons import wave_basis, wave_reason
 from foresight.settings import FlagSettings
 
-__all__ = ["PART_COLUMNS", "escalation_flags", "surge_flags", "wave_flags"]
+__all__ = ["PART_COLUMNS", "Part", "escalation_flags", "surge_flags", "wave_flags"]
 
 PART_COLUMNS = ["area", "category", "kind", "start", "end", "expected", "expected_lo", "expected_hi", "observed",
-                "baseline", "excess", "p_wave", "score", "reason"]
+                "baseline", "excess", "p_wave", "score"]
+
+
+@dataclass(frozen=True)
+class Part:
+    """The candidate flags of one kind and how to word them.
+
+    ``flags`` has :data:`PART_COLUMNS` and the facts the reasons quote, one row per series;
+    ``reasons(rows)`` returns the reason of each row of a subset of ``flags``, in its order.
+    """
+
+    flags: pd.DataFrame
+    reasons: Callable[[pd.DataFrame], list[str]]
+
+
+def _none() -> Part:
+    return Part(pd.DataFrame(columns=PART_COLUMNS), lambda rows: [])
 
 
 def _trailing_rate(hist: pd.DataFrame, as_of: pd.Timestamp, f: str) -> pd.DataFrame:
     """Per series: the mean count of the last year (``normal``) and of the last 4 weeks or month (``now``)."""
-    ds = pd.to_datetime(hist["ds"])
-    recent = hist[ds >= shift(as_of, -periods_per_year(f), f)]
+    ds = hist["ds"]  # a checked panel's: datetime64[ns]
+    recent = hist[(ds >= shift(as_of, -periods_per_year(f), f)).to_numpy()]
     last = shift(as_of, -(4 if f == "W" else 1), f)
     r = recent.groupby(["area", "category"], sort=False, observed=True)["y"].mean().rename("normal")
-    now = recent[ds[recent.index] >= last].groupby(["area", "category"], sort=False,
-                                                           observed=True)["y"].mean().rename("now")
+    now = recent[(recent["ds"] >= last).to_numpy()].groupby(["area", "category"], sort=False,
+                                                          observed=True)["y"].mean().rename("now")
     return pd.concat([r, now], axis=1).reset_index()
 
 
@@ -87,7 +109,7 @@ def _seasonal(tot: pd.DataFrame, fc: pd.DataFrame, waves: pd.DataFrame, trig: pd
 
 def wave_flags(hist: pd.DataFrame, fc: pd.DataFrame, waves: pd.DataFrame, *, as_of: pd.Timestamp, horizon: int,
                f: str, s: FlagSettings, name: dict, language: str, k: int,
-               wave_p: pd.DataFrame | None = None) -> pd.DataFrame:
+               wave_p: pd.DataFrame | None = None) -> Part:
     """Waves coming: the forecast total (or a recurring season starting) within the horizon.
 
     ``wave_p`` (``area, category, p_wave``, e.g. the learned probability) replaces the gamma-Poisson
@@ -95,7 +117,7 @@ def wave_flags(hist: pd.DataFrame, fc: pd.DataFrame, waves: pd.DataFrame, *, as_
     """
     fc = _horizon(fc, as_of, horizon, f)
     if fc.empty:
-        return pd.DataFrame(columns=PART_COLUMNS)
+        return _none()
     g = fc.groupby(["area", "category"], sort=False)["mean"].sum().rename("total").reset_index()
     tot = g.merge(_trailing_rate(hist, as_of, f), on=["area", "category"], how="left")
     tot["expected"] = tot["total"]
@@ -120,7 +142,7 @@ def wave_flags(hist: pd.DataFrame, fc: pd.DataFrame, waves: pd.DataFrame, *, as_
         tot["lead"], tot["base"] = np.nan, np.nan
     tot = tot[tot["trigger"] != ""]
     if tot.empty:
-        return pd.DataFrame(columns=PART_COLUMNS)
+        return _none()
     # the window: forecast periods above the normal rate (or from the seasonal onset)
     fc = fc.merge(tot[["area", "category", "normal", "lead", "trigger"]], on=["area", "category"])
     fc["k"] = fc.groupby(["area", "category"], sort=False).cumcount()
@@ -149,16 +171,19 @@ def wave_flags(hist: pd.DataFrame, fc: pd.DataFrame, waves: pd.DataFrame, *, as_
     tot["observed"] = np.nan
     tot["kind"] = "wave"
     notes = (fc.groupby(["area", "category"], sort=False)["note"].first().to_dict() if "note" in fc.columns else {})
-    tot = wave_basis(tot, waves, notes, f=f)
-    tot["reason"] = [wave_reason(r, name=name, f=f, language=language, k=k) for r in tot.itertuples()]
-    return tot[PART_COLUMNS]
+
+    def reasons(rows: pd.DataFrame) -> list[str]:
+        rows = wave_basis(rows, waves, notes, f=f)
+        return [wave_reason(r, name=name, f=f, language=language, k=k) for r in rows.itertuples()]
+
+    return Part(tot, reasons)
 
 
 def surge_flags(surges: pd.DataFrame, *, as_of: pd.Timestamp, f: str, s: FlagSettings, name: dict, language: str,
-                k: int) -> pd.DataFrame:
+                k: int) -> Part:
     """Surges now: the alarms of the surges frame (its latest periods before ``as_of``), one flag per series."""
     if surges is None or surges.empty:
-        return pd.DataFrame(columns=PART_COLUMNS)
+        return _none()
     need = {"area", "category", "ds", "y", "expected", "threshold"}
     if not need <= set(surges.columns):
         raise DataError(f"surges lacks {sorted(need - set(surges.columns))}; pass the frame "
@@ -168,7 +193,7 @@ def surge_flags(surges: pd.DataFrame, *, as_of: pd.Timestamp, f: str, s: FlagSet
     if "alarm" in recent.columns:
         recent = recent[recent["alarm"].astype(bool)]
     if recent.empty:
-        return pd.DataFrame(columns=PART_COLUMNS)
+        return _none()
     g = recent.assign(ds=pd.to_datetime(recent["ds"])).groupby(["area", "category"], sort=False).agg(
         start=("ds", "min"), end=("ds", "max"), observed=("y", "sum"), baseline=("expected", "sum"),
         thr=("threshold", "max"), n=("ds", "size")).reset_index()
@@ -180,14 +205,17 @@ def surge_flags(surges: pd.DataFrame, *, as_of: pd.Timestamp, f: str, s: FlagSet
     g["p_wave"] = np.nan
     g["kind"] = "surge"
     unit, per = render(f"unit.{f}", language), render(f"per.{f}", language)
-    g["reason"] = [render("surge", language, k=k, label=name.get(r.category, r.category), start=r.start.date(),
-                          n=r.n, unit=unit, per=per, observed=r.observed, baseline=r.baseline, threshold=r.thr)
-                   for r in g.itertuples()]
-    return g[PART_COLUMNS]
+
+    def reasons(rows: pd.DataFrame) -> list[str]:
+        return [render("surge", language, k=k, label=name.get(r.category, r.category), start=r.start.date(), n=r.n,
+                       unit=unit, per=per, observed=r.observed, baseline=r.baseline, threshold=r.thr)
+                for r in rows.itertuples()]
+
+    return Part(g, reasons)
 
 
 def escalation_flags(cases: pd.DataFrame, hist: pd.DataFrame, *, as_of: pd.Timestamp, f: str, s: FlagSettings,
-                     name: dict, language: str, k: int) -> pd.DataFrame:
+                     name: dict, language: str, k: int) -> Part:
     """Collective, repeat or higher-level petitions rising in share (conditional binomial test)."""
     need = {"received", "area", "category", "collective", "repeat", "level"}
     if not need <= set(cases.columns):
@@ -196,7 +224,7 @@ def escalation_flags(cases: pd.DataFrame, hist: pd.DataFrame, *, as_of: pd.Times
     high = c["level"].isin(["city", "province", "national"]).fillna(False).astype(bool)
     esc = (c["collective"].fillna(False).astype(bool) | c["repeat"].fillna(False).astype(bool) | high)
     if not esc.any():
-        return pd.DataFrame(columns=PART_COLUMNS)
+        return _none()
     frame = pd.DataFrame({"area": c["area"].astype(str).to_numpy(), "category": c["category"].astype(str).to_numpy(),
                           "rec": pd.to_datetime(c["received"]).to_numpy(), "esc": esc.to_numpy(dtype=float)})
     weeks = s.escalation_weeks
@@ -229,7 +257,7 @@ def escalation_flags(cases: pd.DataFrame, hist: pd.DataFrame, *, as_of: pd.Times
     p = stats.binom.sf(g["now"] - 1, n_esc, frac)
     g = g[(p < 0.01) & (g["now"] >= 3) & (g["now"] >= 2 * g["baseline"])].copy()
     if g.empty:
-        return pd.DataFrame(columns=PART_COLUMNS)
+        return _none()
     g["observed"] = g["now"].astype(float)
     g["expected"] = g["baseline"]
     g["expected_lo"], g["expected_hi"] = _poisson_interval(g["expected"])
@@ -240,6 +268,9 @@ def escalation_flags(cases: pd.DataFrame, hist: pd.DataFrame, *, as_of: pd.Times
     g["p_wave"] = np.nan
     g["kind"] = "escalation"
     units = render(f"units.{f}", language)
-    g["reason"] = [render("escalation", language, k=k, label=name.get(r.category, r.category), n=weeks, units=units,
-                          observed=r.observed, baseline=r.baseline) for r in g.itertuples()]
-    return g[PART_COLUMNS]
+
+    def reasons(rows: pd.DataFrame) -> list[str]:
+        return [render("escalation", language, k=k, label=name.get(r.category, r.category), n=weeks, units=units,
+                       observed=r.observed, baseline=r.baseline) for r in rows.itertuples()]
+
+    return Part(g, reasons)

@@ -50,7 +50,8 @@ from foresight.errors import ConfigError, DataError
 from foresight.periods import panel_freq, shift
 from foresight.schemas import check_panel
 from foresight.settings import FLAG_KINDS, FlagSettings
-from foresight.warning._kinds import PART_COLUMNS, _horizon, _trailing_rate, escalation_flags, surge_flags, wave_flags
+from foresight.warning._kinds import (PART_COLUMNS, Part, _horizon, _trailing_rate, escalation_flags, surge_flags,
+                                        wave_flags)
 from foresight.warning.surges import surges as find_surges
 from foresight.warning.waves import waves as find_waves
 
@@ -162,8 +163,8 @@ def flag_id(as_of: Any, area: Any, category: Any) -> str:
     return f"{pd.Timestamp(as_of).date().isoformat()}/{area}/{category}"
 
 
-def _merge(parts: pd.DataFrame, language: str) -> pd.DataFrame:
-    """One flag per area x category: kinds joined with ``+``, each kind's reason kept, scores summed.
+def _merge(parts: pd.DataFrame) -> pd.DataFrame:
+    """One flag per area x category: kinds joined with ``+``, scores summed (reasons: :func:`_reasons`).
 
     The window, ``expected`` and its interval come from the kind with the largest score (a wave
     before a surge on a tie); ``observed`` from a surge or escalation; ``p_wave`` from the wave.
@@ -173,13 +174,29 @@ def _merge(parts: pd.DataFrame, language: str) -> pd.DataFrame:
         ["area", "category", "score", "_o"], ascending=[True, True, False, True], kind="stable")
     first = parts.groupby(["area", "category"], sort=False).head(1).set_index(["area", "category"])
     g = parts.sort_values("_o", kind="stable").groupby(["area", "category"], sort=False)
-    sep = "" if language == "zh" else " "
-    first["kind"] = g["kind"].agg("+".join)
-    first["reason"] = g["reason"].agg(sep.join)
+    # the kinds of a series as bits (a kind gives one row per series), named by a table of every subset
+    bits = parts.assign(_b=np.left_shift(1, parts["_o"])).groupby(["area", "category"], sort=False)["_b"].sum()
+    first["kind"] = bits.map({m: "+".join(k for i, k in enumerate(FLAG_KINDS) if m >> i & 1)
+                              for m in range(1, 2 ** len(FLAG_KINDS))})
     first["score"] = g["score"].sum()
     first["observed"] = g["observed"].first()
     first["p_wave"] = g["p_wave"].first()
     return first.drop(columns="_o").reset_index()
+
+
+def _reasons(out: pd.DataFrame, parts: list[Part], language: str) -> list[str]:
+    """The reason of each flag of ``out``: its kinds' reasons in :data:`FLAG_KINDS` order, joined.
+
+    Only the flags in ``out`` are worded (each part renders the rows of its series that are kept).
+    """
+    keys = out[["area", "category"]]
+    texts = []
+    for p in parts:  # in FLAG_KINDS order
+        rows = p.flags.merge(keys, on=["area", "category"], how="inner")
+        texts.append(pd.DataFrame({"area": rows["area"], "category": rows["category"], "reason": p.reasons(rows)}))
+    sep = "" if language == "zh" else " "
+    joined = pd.concat(texts, ignore_index=True).groupby(["area", "category"], sort=False)["reason"].agg(sep.join)
+    return keys.merge(joined.reset_index(), on=["area", "category"], how="left")["reason"].tolist()
 
 
 def flags(
@@ -295,7 +312,8 @@ def flags(
                         "foresight.warning.waves returns (or leave it out).")
     f = panel_freq(panel, freq)
     as_of = _as_of(panel, as_of, f)
-    hist = panel[pd.to_datetime(panel["ds"]) < as_of]
+    before = (panel["ds"] < as_of).to_numpy()  # a checked panel's ds: datetime64[ns]
+    hist = panel if before.all() else panel[before]
     if hist.empty:
         raise DataError(f"the panel has no periods before as_of={as_of.date()}; pass an earlier as_of.")
     nm = _names(categories, areas, language)
@@ -317,18 +335,19 @@ def flags(
     if "escalation" in s.kinds and cases is not None:
         parts.append(escalation_flags(cases, hist, as_of=as_of, f=f, s=s, name=nm["category"], language=language,
                                       k=k))
-    parts = [p[p["excess"] >= s.min_excess] for p in parts if len(p)]
-    parts = [p for p in parts if len(p)]
+    parts = [Part(p.flags[p.flags["excess"] >= s.min_excess], p.reasons) for p in parts]
+    parts = [p for p in parts if len(p.flags)]
     if not parts:
         out = pd.DataFrame({c: pd.Series(dtype="object") for c in FLAG_COLUMNS})
         out.attrs.update(as_of=as_of, freq=f, horizon=horizon)
         return out
-    out = _merge(pd.concat(parts, ignore_index=True)[PART_COLUMNS], language)
+    out = _merge(pd.concat([p.flags[PART_COLUMNS] for p in parts], ignore_index=True))
     out = out.sort_values(["score", "expected"], ascending=False, kind="stable").reset_index(drop=True)
     if wave_p is not None and s.wave_rank == "rank_avg":
         out = _rank_learned(out, wave_p, forecasts, hist, as_of=as_of, horizon=horizon, f=f)
     if s.max_flags is not None:
-        out = out.head(int(s.max_flags))
+        out = out.head(int(s.max_flags)).copy()
+    out["reason"] = _reasons(out, parts, language)  # worded only for the flags kept
     out["rank"] = np.arange(1, len(out) + 1)
     out["id"] = [flag_id(as_of, a, c) for a, c in zip(out["area"], out["category"])]
     out["theme"] = out["category"].map(nm["theme"])
