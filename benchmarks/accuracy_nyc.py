@@ -13,7 +13,8 @@ levels area x category, area, category and total (see foresight.evaluation).
 
 Models: foresight's default ("auto", scored on its own coherent aggregates), seasonal naive
 ("snaive"), the trailing 52-week mean ("mean52"), statsforecast AutoETS and TSB, and Prophet
-(process pool of ``--prophet-jobs``).
+(process pool of ``--prophet-jobs``); the model table is ``benchmarks/_anchors.py``'s.
+``benchmarks/forecast_skill.py`` generalises this run to both real logs, all origins and two horizons.
 
 Writes benchmarks/results/accuracy_nyc.csv (scores per model and level),
 benchmarks/results/accuracy_nyc_by_origin.csv, benchmarks/results/accuracy_nyc_timings.csv, and the
@@ -26,12 +27,12 @@ import argparse
 import platform
 import sys
 import time
-from functools import partial
 from pathlib import Path
 
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _anchors import model_table  # noqa: E402
 from _common import RESULTS, ROOT, markdown_table, update_docs_section  # noqa: E402
 
 from foresight._io import atomic_write  # noqa: E402
@@ -56,32 +57,6 @@ def load_panel(path: Path) -> pd.DataFrame:
     print(f"cases {len(res.cases):,} accepted, {len(res.rejects):,} rejected; panel {len(panel):,} rows, "
           f"{panel.groupby(['area', 'category']).ngroups:,} series", flush=True)
     return panel
-
-
-def model_table(names: list[str], prophet_jobs: int) -> dict[str, object]:
-    from foresight.forecasting.models import MODELS
-
-    table: dict[str, object] = {}
-    for n in names:
-        if n == "auto":
-            table[n] = "auto"  # backtest runs forecast_hierarchy: coherent aggregates
-        elif n == "mean52":
-            table[n] = MODELS["mean"]
-        elif n == "prophet":
-            from foresight.forecasting.models.prophet import predict_prophet
-
-            table[n] = partial(predict_prophet, country="US", subdiv="NY", n_jobs=prophet_jobs)
-        elif n == "autoets":
-            from foresight.forecasting.models.statsforecast import predict_autoets
-
-            table[n] = partial(predict_autoets, n_jobs=prophet_jobs)
-        elif n == "tsb":
-            from foresight.forecasting.models.statsforecast import predict_tsb
-
-            table[n] = predict_tsb
-        else:
-            table[n] = MODELS[n]
-    return table
 
 
 def check_floors(scores: pd.DataFrame, alt: pd.DataFrame | None = None) -> list[tuple[str, bool]]:
@@ -124,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     t0 = time.perf_counter()
     panel = load_panel(args.data)
-    models = model_table(args.models, args.prophet_jobs)
+    models = model_table(args.models, country="US", subdiv="NY", jobs=args.prophet_jobs)
     bt = backtest(panel, origins=args.origins, horizon=args.horizon, models=models,
                   quantiles=(0.1, 0.5, 0.9), progress=True)
     wall = time.perf_counter() - t0

@@ -53,6 +53,7 @@ from pathlib import Path  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from _common import LOGS, RESULTS, load_log, log_origins  # noqa: E402
 from _skill_report import docs_section  # noqa: E402
 from foresight._io import atomic_write  # noqa: E402
 from foresight.forecasting import forecast  # noqa: E402
@@ -62,42 +63,9 @@ from foresight.warning._features import examples  # noqa: E402
 from foresight.matrix import to_matrix  # noqa: E402
 from foresight.warning.learned import fit_wave_model, wave_probability  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "benchmarks" / "results"
 RATIO, MIN = 1.5, 10.0
 EVERY = 2  # train on every second past week (half the examples; the CPU is shared)
 THRESHOLDS = (0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5)
-
-
-def _data(rel: str) -> Path:
-    for base in (ROOT.parent / "shared", ROOT.parents[1] / "shared", Path("/work/shared")):
-        if (base / rel).exists():
-            return base / rel
-    raise FileNotFoundError(f"{rel} not found under ../shared or /work/shared")
-
-
-LOGS = {
-    "nyc": dict(file="data/nyc-council-cases/cases_2015_2021.csv.gz", date="opendate", area="account",
-                category="complaint_type", as_of="2022-01-03", start="2017-01-02", blind="2021-01-04",
-                country="US", subdiv="NY"),
-    "zurich": dict(file="data/zurich-city-reports/reports_2016_2023.csv.gz", date="date", area="district",
-                   category="service_code", as_of="2024-01-01", start="2018-01-01", blind="2023-01-02",
-                   country="CH", subdiv="ZH"),
-}
-
-
-def load(name: str) -> pd.DataFrame:
-    spec = LOGS[name]
-    d = pd.read_csv(_data(spec["file"]), usecols=[spec["date"], spec["area"], spec["category"]])
-    cases = pd.DataFrame({"received": pd.to_datetime(d[spec["date"]]), "area": d[spec["area"]],
-                          "category": d[spec["category"]].fillna("(none)")})
-    return to_panel(cases, freq="W", as_of=spec["as_of"])
-
-
-def origins(name: str, h: int) -> list[pd.Timestamp]:
-    spec = LOGS[name]
-    end = pd.Timestamp(spec["as_of"]) - pd.Timedelta(weeks=h)
-    return list(pd.date_range(spec["start"], end, freq="91D"))
 
 
 class Truth:
@@ -207,7 +175,7 @@ def learned(name: str, panels: dict, o: pd.Timestamp, h: int, models: dict, pool
 def run_log(name: str, panels: dict, h: int, cache: Path | None, *, dev_only: bool) -> dict:
     panel = panels[name]
     blind = pd.Timestamp(LOGS[name]["blind"])
-    os_ = [o for o in origins(name, h) if not dev_only or o + pd.Timedelta(weeks=h) <= blind]
+    os_ = [o for o in log_origins(name, h) if not dev_only or o + pd.Timedelta(weeks=h) <= blind]
     truth = Truth(panel, os_, h)
     models: dict = {}
     rows, probs, totals = [], [], []
@@ -341,7 +309,7 @@ def main() -> None:
         return
     names = args.logs.split(",")
     cache = Path(args.cache) if args.cache else None
-    panels = {n: load(n) for n in LOGS}
+    panels = {n: load_log(n) for n in LOGS}
     for h in (int(x) for x in args.horizons.split(",")):
         for name in names:
             t0 = time.perf_counter()

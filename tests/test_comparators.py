@@ -123,3 +123,16 @@ def test_prophet_holidays_on_period_starts():
     assert set(nd["ds"].dt.strftime("%Y-%m-%d")) == {"2023-09-25", "2023-10-02"}
     us = prophet_holidays("2019-07-01", "2019-07-07", freq="W", country="US", subdiv="NY")
     assert us["holiday"].tolist() == ["Independence Day"]
+
+
+def test_moment_dispersion_is_zero_for_poisson_and_recovers_nb():
+    from foresight.forecasting.models.statsforecast import moment_dispersion
+
+    rng = np.random.default_rng(3)
+    n, m, a = 104, 4.0, 0.5  # NB2: Var = m + a m^2
+    nb = rng.negative_binomial(1 / a, 1 / (1 + a * m), n)
+    f = pd.DataFrame({"unique_id": ["pois"] * n + ["nb"] * n, "ds": list(range(n)) * 2,
+                      "y": np.r_[rng.poisson(m, n), nb].astype(float), "fit": m})
+    d = moment_dispersion(f, "fit")
+    assert d["pois"] < 0.05
+    assert 0.3 < d["nb"] < 0.8

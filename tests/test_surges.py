@@ -195,3 +195,63 @@ def test_sparse_series_borrow_their_categorys_dispersion():
     assert b_pool.dispersion == pytest.approx(b_own.dispersion, rel=0.1)
     with pytest.raises(ConfigError):
         surges(panel, AS_OF, pool_dispersion=-1)
+
+
+def _fit_rows_reference(Ybase, X, *, reweight, weights_threshold, trend):
+    """The unoptimised Noufaily steps 2-4: every row iterated until all converge, and the model without
+    trend fitted for every row (the batched path stops rows one by one and fits it only where needed)."""
+    from foresight._glm import fit_poisson
+
+    def fit(Xf, Y, W, start=None):
+        pen = np.full(Xf.shape[1], surges_module.RIDGE)
+        pen[0] = 0.0
+        return fit_poisson(Y, Xf, weights=W, penalty=np.maximum(W.sum(axis=1), 1.0)[:, None] * pen,
+                           start=start, max_iter=30, tol=1e-6, diagnostics=True)
+
+    W = np.isfinite(Ybase).astype(float)
+    Y = np.nan_to_num(Ybase, nan=0.0)
+    Xf = X if trend else np.delete(X, 1, axis=1)
+    f = fit(Xf, Y, W)
+    if reweight:
+        s = surges_module._anscombe_residuals(Y, f)
+        w = np.where(s > weights_threshold, 1.0 / np.maximum(s, 1e-12) ** 2, 1.0) * W
+        W = w * (W.sum(axis=1) / np.maximum(w.sum(axis=1), 1e-12))[:, None]
+        f = fit(Xf, Y, W, start=f.beta)
+    if not trend:
+        return np.exp(f.beta[:, 0]), f.phi, np.zeros(len(Y), dtype=bool), f.phi * f.cov_unscaled[:, 0, 0]
+    pval = 2 * stats.norm.sf(np.abs(f.beta[:, 1]) / np.sqrt(f.phi * f.cov_unscaled[:, 1, 1]))
+    keep = (pval < 0.05) & (np.exp(f.beta[:, 0]) <= np.max(np.where(W > 0, Y, -np.inf), axis=1))
+    f0 = fit(np.delete(X, 1, axis=1), Y, W, start=np.delete(f.beta, 1, axis=1))
+    pick = lambda a, b: np.where(keep, a, b)  # noqa: E731
+    return (pick(np.exp(f.beta[:, 0]), np.exp(f0.beta[:, 0])), pick(f.phi, f0.phi), keep,
+            pick(f.phi * f.cov_unscaled[:, 0, 0], f0.phi * f0.cov_unscaled[:, 0, 0]))
+
+
+surges_module = __import__("importlib").import_module("foresight.warning.surges")
+
+
+@pytest.mark.parametrize("trend", [True, False])
+def test_batched_fit_gives_the_unoptimised_fits_results(monkeypatch, trend):
+    # a mixed panel: seasonal noise, sparse series, trends up and down, short histories, past
+    # outbreaks in the baseline and surges in the tested weeks
+    rng = np.random.default_rng(7)
+    mu = _seasonal_means(rng, 160)
+    mu[:40] *= 0.08  # sparse
+    mu[40:70] *= np.exp(np.linspace(-0.8, 0.8, len(DS)))[None, :]  # rising
+    mu[70:90] *= np.exp(np.linspace(0.8, -0.8, len(DS)))[None, :]  # falling
+    Y = _nb(rng, mu).astype(float)
+    Y[90:100, :150] = np.nan  # starts late
+    Y[100:120, rng.integers(0, len(DS) - 40, 20)] += 60  # a past outbreak
+    Y[120:160, -3:] += rng.integers(5, 40, (40, 3))  # surges now
+    panel = _panel(np.nan_to_num(Y, nan=-1)).query("y >= 0").reset_index(drop=True)
+    opts = dict(weeks=3, trend=trend, alarms_only=False)
+    new = surges(panel, AS_OF, **opts)
+    monkeypatch.setattr(surges_module, "_fit_rows", _fit_rows_reference)
+    ref = surges(panel, AS_OF, **opts)
+    assert len(new) == len(ref) > 400 and new["alarm"].sum() >= 20
+    assert new["alarm"].tolist() == ref["alarm"].tolist()
+    assert new["trend"].tolist() == ref["trend"].tolist()
+    if trend:
+        assert 0 < new["trend"].sum() < len(new), "both kinds of rows, with and without the trend"
+    for col in ("expected", "threshold", "dispersion", "p_value"):
+        np.testing.assert_allclose(new[col], ref[col], rtol=1e-6, err_msg=col)

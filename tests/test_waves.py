@@ -188,3 +188,30 @@ def test_nyc_winter_heat_and_summer_parks_waves(nyc_panel):
     assert len(heat_areas) >= 5 and len(parks_areas) >= 10
     assert ((heat_areas.peak >= 45) | (heat_areas.peak <= 10)).all()
     assert parks_areas.peak.between(18, 40).all()
+
+
+def test_array_helpers_equal_the_numpy_reference_operations():
+    # the seasons' per-cell sums, circular smoothing and medians over years are array operations;
+    # they must give numpy.add.at's, numpy.roll's and numpy.nanmedian's results exactly
+    from foresight.warning._seasons import _nanmedian, _per_cell, _smooth
+
+    rng = np.random.default_rng(3)
+    values = rng.poisson(4.0, (50, 300)).astype(float)
+    cell = np.sort(rng.integers(0, 280, 300))  # repeated cells (a 53rd week) and empty ones
+    ref = np.zeros((50, 290))
+    np.add.at(ref.T, cell, values.T)
+    assert (cell[1:] == cell[:-1]).any() and np.array_equal(_per_cell(values, cell, 290), ref)
+
+    prof = rng.gamma(2.0, 0.5, (40, 6, 52))
+    for width in (3, 5):
+        h = width // 2
+        wts = [h + 1 - abs(k) for k in range(-h, h + 1)]
+        rolled = sum(w * np.roll(prof, k, axis=-1) for k, w in zip(range(-h, h + 1), wts)) / sum(wts)
+        np.testing.assert_allclose(_smooth(prof, width), rolled, rtol=1e-14)
+
+    rel = np.where(rng.random((40, 6, 52)) < 0.3, np.nan, prof)
+    rel[0, :, :] = np.nan  # a series without a single usable year
+    rel[1, :4, :] = np.nan  # two years: the median is the mean of two
+    with np.errstate(all="ignore"), pytest.warns(RuntimeWarning):
+        expected = np.nanmedian(rel, axis=1)
+    np.testing.assert_array_equal(_nanmedian(rel, axis=1), expected)

@@ -4,10 +4,10 @@ Every series ``g`` has counts ``Y[g, t]`` over the same periods and the same reg
 
     log E[Y[g, t]] = offset[g, t] + X[t] @ beta[g]
 
-Iteratively reweighted least squares runs on all rows together, one matrix product (``w @ XX``) and
-one batched ``numpy.linalg.solve`` per iteration, so thousands of series cost about as much as a
-handful of Python calls. A ridge penalty ``penalty[g, j] * (beta[g, j] - prior[g, j])**2 / 2`` keeps
-short or sparse series near a prior. The forecasting engine (seasonal shapes) and the surge detector
+Iteratively reweighted least squares runs on all rows together, one matrix product (``w @ XX`` over
+the distinct products of regressors) and one batched ``numpy.linalg.solve`` per iteration, so
+thousands of series cost about as much as a handful of Python calls. A ridge penalty
+``penalty[g, j] * (beta[g, j] - prior[g, j])**2 / 2`` keeps short or sparse series near a prior. The forecasting engine (seasonal shapes) and the surge detector
 (Noufaily baselines) both fit with this module; ``tests/test_glm.py`` checks it against
 ``statsmodels.GLM``.
 """
@@ -72,6 +72,7 @@ def fit_poisson(
     start: np.ndarray | None = None,
     max_iter: int = 30,
     tol: float = 1e-7,
+    each_row: bool = False,
     diagnostics: bool = False,
 ) -> PoissonFit:
     """Fit ``log E[Y[g]] = offset[g] + X @ beta[g]`` for every row ``g`` of ``Y`` at once.
@@ -97,6 +98,10 @@ def fit_poisson(
         Most IRLS iterations.
     tol : float
         Stop when no coefficient moved more than this.
+    each_row : bool
+        Stop each row on its own once its coefficients moved less than ``tol`` (the rows still
+        moving iterate on alone), instead of iterating every row until all have converged (default;
+        a converged row then only refines further). Faster when a few rows need many iterations.
     diagnostics : bool
         Also return ``phi``, ``cov_unscaled`` and ``hat``.
 
@@ -116,37 +121,96 @@ def fit_poisson(
     obs = ~np.isnan(Y)
     W = obs.astype(float) if weights is None else np.where(obs, weights, 0.0)
     yy = np.where(obs, Y, 0.0)
-    off = np.zeros((G, T)) if offset is None else np.where(W > 0, offset, 0.0)
+    off = None if offset is None else np.where(W > 0, offset, 0.0)
     b0 = np.zeros((G, p)) if prior is None else np.asarray(prior, float)
     pen = np.zeros(p) if penalty is None else np.asarray(penalty, float)
     lam = np.broadcast_to(pen if pen.ndim == 2 else pen[None, :], (G, p))
-    XX = (X[:, :, None] * X[:, None, :]).reshape(T, p * p)  # x_t x_t' flattened: X'WX = w @ XX
+    gram = _Gram(X)
     eye = np.eye(p)[None, :, :]
     # start at the prior, with the intercept moved to the observed mean rate
     beta = b0.copy() if start is None else np.array(start, float)
     const = np.flatnonzero(np.all(X == X[0], axis=0) & (X[0] != 0))
     if const.size and start is None:
-        fit0 = (W * np.exp(np.clip(off + b0 @ X.T, -ETA_BOUND, ETA_BOUND))).sum(1)
+        fit0 = (W * np.exp(_eta(b0, X, off))).sum(1)
         beta[:, const[0]] += np.log(np.maximum(((W * yy).sum(1) + 0.5) / (fit0 + 0.5), 1e-8)) / X[0, const[0]]
+    # the rows still iterating and their data (compacted when rows stop, with ``each_row``)
+    rows = np.arange(G)
+    Wa, ya, offa, lama, b0a, ba = W, yy, off, lam, b0, beta[rows]
     it = 0
     for it in range(1, max_iter + 1):
-        eta = np.clip(off + beta @ X.T, -ETA_BOUND, ETA_BOUND)
+        eta = _eta(ba, X, offa)
         mu = np.exp(eta)
-        w = W * mu
-        A = (w @ XX).reshape(G, p, p) + eye * (lam[:, None, :] + _JITTER)
-        rhs = (w * (eta - off) + W * (yy - mu)) @ X + lam * b0  # X'w z, z = eta - off + (y - mu) / mu
+        w = Wa * mu
+        A = gram.matrices(w) + eye * (lama[:, None, :] + _JITTER)
+        # X'w z with z = eta - off + (y - mu) / mu, in place
+        z = eta if offa is None else np.subtract(eta, offa, out=eta)
+        z *= w
+        mu -= ya
+        mu *= Wa
+        z -= mu
+        rhs = z @ X + lama * b0a
         new = np.linalg.solve(A, rhs[:, :, None])[:, :, 0]
-        step = np.max(np.abs(new - beta)) if G else 0.0
-        beta = new
-        if step < tol:
+        moved = np.max(np.abs(new - ba), axis=1) if len(rows) else np.zeros(0)
+        beta[rows] = new
+        going = ~(moved < tol) if each_row else np.full(len(rows), bool(len(rows)) and not moved.max() < tol)
+        if not going.any():
             break
-    mu = np.exp(np.clip(off + beta @ X.T, -ETA_BOUND, ETA_BOUND))
+        if going.all():
+            ba = new
+            continue
+        rows = rows[going]
+        Wa, ya, lama, b0a, ba = Wa[going], ya[going], lama[going], b0a[going], new[going]
+        offa = None if offa is None else offa[going]
+    mu = np.exp(_eta(beta, X, off))
     if not diagnostics:
         return PoissonFit(beta=beta, mu=mu, iterations=it)
     w = W * mu
-    cov = np.linalg.inv((w @ XX).reshape(G, p, p) + eye * (lam[:, None, :] + _JITTER))
-    hat = w * (cov.reshape(G, p * p) @ XX.T)
+    cov = np.linalg.inv(gram.matrices(w) + eye * (lam[:, None, :] + _JITTER))
+    hat = w * gram.quadratic_forms(cov)
     n_obs = (W > 0).sum(axis=1)
     pearson = (W * (yy - mu) ** 2 / np.maximum(mu, 1e-300)).sum(axis=1)
     phi = np.maximum(pearson / np.maximum(n_obs - p, 1), 1.0)
     return PoissonFit(beta=beta, mu=mu, iterations=it, phi=phi, cov_unscaled=cov, hat=hat)
+
+
+def _eta(beta: np.ndarray, X: np.ndarray, off: np.ndarray | None) -> np.ndarray:
+    """The linear predictor ``off + X @ beta`` of every row, clipped to +-ETA_BOUND."""
+    eta = beta @ X.T
+    if off is not None:
+        eta += off
+    return np.clip(eta, -ETA_BOUND, ETA_BOUND, out=eta)
+
+
+class _Gram:
+    """``X' diag(w) X`` for many weight rows ``w`` at once, from the distinct products ``x_ti x_tj``.
+
+    ``X'WX = w @ XX`` with ``XX[t] = x_t x_t'`` flattened; the ``p * p`` columns of ``XX`` repeat
+    (the matrix is symmetric, and a design of 0/1 dummies has many equal or zero products), so only
+    the distinct non-zero columns are multiplied and the rest are copied: a surge baseline's design
+    (intercept, trend, 9 disjoint season dummies) has 21 distinct products instead of 121.
+    """
+
+    def __init__(self, X: np.ndarray):
+        T, p = X.shape
+        self.p = p
+        XX = (X[:, :, None] * X[:, None, :]).reshape(T, p * p)
+        U, inverse = np.unique(XX, axis=1, return_inverse=True)
+        inverse = inverse.ravel()
+        nonzero = np.any(U != 0, axis=0)
+        self.U = np.ascontiguousarray(U[:, nonzero])  # (T, m) distinct non-zero products
+        # position of each of the p * p entries among the distinct columns; m (a zero column) if none
+        slot = np.full(U.shape[1], nonzero.sum())
+        slot[nonzero] = np.arange(nonzero.sum())
+        self.slot = slot[inverse]
+        # (p * p, m) sums the entries of a p x p matrix that share a product column
+        self.M = (self.slot[:, None] == np.arange(self.U.shape[1])[None, :]).astype(float)
+
+    def matrices(self, w: np.ndarray) -> np.ndarray:
+        """``X' diag(w[g]) X`` for every row ``g`` of ``w``, shape (G, p, p)."""
+        prods = w @ self.U
+        full = np.concatenate([prods, np.zeros((len(w), 1))], axis=1)
+        return full[:, self.slot].reshape(len(w), self.p, self.p)
+
+    def quadratic_forms(self, C: np.ndarray) -> np.ndarray:
+        """``x_t' C[g] x_t`` for every row ``g`` and period ``t``, shape (G, T)."""
+        return (C.reshape(len(C), -1) @ self.M) @ self.U.T

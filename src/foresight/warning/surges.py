@@ -30,7 +30,9 @@ per-test level by the Benjamini-Hochberg procedure over every (series, week) tes
 expected share of false alarms among the alarms at ``q``.
 
 Everything is batched: one design matrix serves every series and week, and the GLM is fitted for all
-of them at once (see :mod:`foresight._glm`).
+of them at once (see :mod:`foresight._glm`), each row starting at the seasonal factor's closed-form
+estimate and stopping when its own coefficients have converged; the model without trend is fitted
+only for the rows that drop the trend.
 
 References
 ----------
@@ -292,7 +294,7 @@ def _fit_rows(Ybase: np.ndarray, X: np.ndarray, *, reweight: bool, weights_thres
     Y = np.nan_to_num(Ybase, nan=0.0)
     nobs = W.sum(axis=1)
     Xf = X if trend else np.delete(X, 1, axis=1)
-    fit = _fit(Xf, Y, W)
+    fit = _fit(Xf, Y, W, start=_level_start(Xf, Y, W, trend=trend))
     if reweight:
         s = _anscombe_residuals(Y, fit)
         w = np.where(s > weights_threshold, 1.0 / np.maximum(s, 1e-12) ** 2, 1.0) * W
@@ -303,14 +305,43 @@ def _fit_rows(Ybase: np.ndarray, X: np.ndarray, *, reweight: bool, weights_thres
                 fit.phi * fit.cov_unscaled[:, 0, 0])
     se = np.sqrt(fit.phi * fit.cov_unscaled[:, 1, 1])
     pval = 2 * stats.norm.sf(np.abs(fit.beta[:, 1]) / np.maximum(se, 1e-12))
-    with_trend = np.exp(fit.beta[:, 0])
+    expected = np.exp(fit.beta[:, 0])
     ymax = np.max(np.where(W > 0, Y, -np.inf), axis=1)
-    keep = (pval < 0.05) & (with_trend <= ymax)
-    fit0 = _fit(np.delete(X, 1, axis=1), Y, W, start=np.delete(fit.beta, 1, axis=1))
-    expected = np.where(keep, with_trend, np.exp(fit0.beta[:, 0]))
-    phi = np.where(keep, fit.phi, fit0.phi)
-    var_eta = np.where(keep, fit.phi * fit.cov_unscaled[:, 0, 0], fit0.phi * fit0.cov_unscaled[:, 0, 0])
+    keep = (pval < 0.05) & (expected <= ymax)
+    phi = fit.phi.copy()
+    var_eta = fit.phi * fit.cov_unscaled[:, 0, 0]
+    # the model without trend, fitted only for the rows that drop the trend
+    drop = np.flatnonzero(~keep)
+    if drop.size:
+        X0 = np.delete(X, 1, axis=1)
+        fit0 = _fit(X0, Y[drop], W[drop], start=_level_start(X0, Y[drop], W[drop], trend=False))
+        expected[drop] = np.exp(fit0.beta[:, 0])
+        phi[drop] = fit0.phi
+        var_eta[drop] = fit0.phi * fit0.cov_unscaled[:, 0, 0]
     return expected, phi, keep, var_eta
+
+
+def _level_start(X: np.ndarray, Y: np.ndarray, W: np.ndarray, *, trend: bool) -> np.ndarray:
+    """Starting coefficients: the seasonal model's own estimate without trend (and trend 0).
+
+    The season is a factor (an intercept for the reference level and 0/1 dummies for the others), so
+    without trend the weighted Poisson estimate is the log of each level's weighted mean: IRLS
+    starts next to the optimum instead of at the overall mean. A level without cases starts at half
+    a case (IRLS lowers it from above); one with no observed period starts at the reference.
+    """
+    k = 2 if trend else 1
+    D = X[:, k:]
+    levels = np.column_stack([1.0 - D.sum(axis=1), D])  # (T, L) membership, level 0 the reference
+    cases = (W * Y) @ levels
+    weight = W @ levels
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_mean = np.log(np.maximum(cases, 0.5) / weight)
+    base = np.where(weight[:, 0] > 0, log_mean[:, 0],
+                    np.log(np.maximum(cases.sum(axis=1), 0.5) / np.maximum(weight.sum(axis=1), 1e-12)))
+    start = np.zeros((len(Y), X.shape[1]))
+    start[:, 0] = base
+    start[:, k:] = np.where(weight[:, 1:] > 0, log_mean[:, 1:] - base[:, None], 0.0)
+    return start
 
 
 def _fit(X: np.ndarray, Y: np.ndarray, W: np.ndarray, *, start: np.ndarray | None = None) -> PoissonFit:
@@ -319,7 +350,7 @@ def _fit(X: np.ndarray, Y: np.ndarray, W: np.ndarray, *, start: np.ndarray | Non
     pen = np.full(X.shape[1], RIDGE)
     pen[0] = 0.0
     return fit_poisson(Y, X, weights=W, penalty=np.maximum(W.sum(axis=1), 1.0)[:, None] * pen, start=start,
-                       max_iter=30, tol=1e-6, diagnostics=True)
+                       max_iter=30, tol=1e-6, each_row=True, diagnostics=True)
 
 
 def _anscombe_residuals(Y: np.ndarray, fit: PoissonFit) -> np.ndarray:

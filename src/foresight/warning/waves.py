@@ -26,18 +26,13 @@ crosses the new year has ``onset > end``.
 
 from __future__ import annotations
 
-import warnings
-from dataclasses import dataclass
-
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from foresight.errors import ConfigError
-from foresight.matrix import SeriesMatrix, to_matrix
-from foresight.periods import normalize_freq, panel_freq, period_of_year
-from foresight.schemas import check_panel
 from foresight.text import period_label
+from foresight.warning._seasons import seasons
 
 __all__ = ["waves", "seasonal_profile", "WAVE_COLUMNS", "period_label"]
 
@@ -45,84 +40,6 @@ WAVE_COLUMNS = [
     "area", "category", "onset", "peak", "end", "periods", "base", "peak_level", "height",
     "peak_low", "peak_high", "excess", "years", "recurred", "confidence", "z",
 ]
-
-
-@dataclass(frozen=True)
-class _Seasons:
-    grid: SeriesMatrix
-    years: np.ndarray  # (Y,) calendar years
-    A: np.ndarray  # (S, Y, P) counts per period of the year (NaN = not observed)
-    level: np.ndarray  # (S, Y) mean count per period in that year
-    valid: np.ndarray  # (S, Y) the year is used
-    profile: np.ndarray  # (S, P) smoothed relative profile (mean 1 over the year)
-    phi: np.ndarray  # (S,) over-dispersion around the seasonal model, >= 1
-    noise: np.ndarray  # (S,) typical standard error of the profile (relative units)
-
-
-def _smooth(profile: np.ndarray, width: int) -> np.ndarray:
-    """Circular triangular moving average of odd ``width`` along the last axis."""
-    if width <= 1:
-        return profile
-    h = width // 2
-    weights = np.array([h + 1 - abs(k) for k in range(-h, h + 1)], dtype=float)
-    out = np.zeros_like(profile)
-    for k, wt in zip(range(-h, h + 1), weights):
-        out += wt * np.roll(profile, k, axis=-1)
-    return out / weights.sum()
-
-
-def _seasons(panel: pd.DataFrame, *, freq: str | None, as_of, smooth: int | None,
-             min_coverage: float) -> _Seasons:
-    panel = check_panel(panel)
-    f = panel_freq(panel, freq)
-    before = pd.Timestamp(as_of) if as_of is not None else None
-    grid = to_matrix(panel, f, before=before, gaps="missing")
-    P = grid.periods_per_year
-    S = len(grid.keys)
-    yr = grid.starts.year.to_numpy()
-    years = np.unique(yr)
-    yi = np.searchsorted(years, yr)
-    pos = period_of_year(grid.starts, f)
-    Y = len(years)
-    tot = np.zeros((S, Y * P))
-    cnt = np.zeros((S, Y * P))
-    obs = np.isfinite(grid.y)
-    np.add.at(tot.T, yi * P + pos, np.nan_to_num(grid.y).T)
-    np.add.at(cnt.T, yi * P + pos, obs.T.astype(float))
-    A = np.where(cnt > 0, tot / np.maximum(cnt, 1), np.nan).reshape(S, Y, P)
-    cover = np.isfinite(A).sum(axis=2)
-    level = np.where(cover > 0, np.nansum(A, axis=2) / np.maximum(cover, 1), 0.0)
-    valid = (cover >= min_coverage * P) & (level > 0)
-    rel = A / np.where(level > 0, level, 1.0)[:, :, None]
-    rel = np.where(np.isfinite(rel), rel, 1.0)  # a missing period of a valid year counts as average
-    if smooth is not None:
-        rel = _smooth(rel, int(smooth))
-    elif f == "W":  # sparse series (under 10 cases a week) need more smoothing than busy ones
-        sparse = (np.where(valid, level, 0).sum(axis=1) / np.maximum(valid.sum(axis=1), 1)) < 10
-        rel = np.where(sparse[:, None, None], _smooth(rel, 5), _smooth(rel, 3))
-    rel = np.where(valid[:, :, None], rel, np.nan)
-    nv = valid.sum(axis=1)
-    # median over years: a one-off burst in one year does not make a season
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        profile = np.nanmedian(rel, axis=1) if Y else np.ones((S, P))
-    profile = np.where(np.isfinite(profile), profile, 1.0)
-    norm = np.maximum(profile.mean(axis=1, keepdims=True), 1e-12)
-    profile = profile / norm
-    # standard error of a median of nv years ~ 1.2533 sd / sqrt(nv), typical over the year
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        sd = np.nanstd(rel, axis=1) / norm
-        noise = 1.2533 * np.nanmedian(sd, axis=1) / np.sqrt(np.maximum(nv, 1))
-    noise = np.where(np.isfinite(noise), noise, 0.0)
-    # Pearson over-dispersion of the counts around level x profile, valid years only
-    E = level[:, :, None] * profile[:, None, :]
-    ok = valid[:, :, None] & np.isfinite(A) & (E > 0)
-    pearson = np.where(ok, (np.nan_to_num(A) - E) ** 2 / np.where(E > 0, E, 1.0), 0.0).sum(axis=(1, 2))
-    dof = ok.sum(axis=(1, 2)) - P - nv
-    phi = np.where(dof > 0, pearson / np.maximum(dof, 1), 1.0)
-    return _Seasons(grid=grid, years=years, A=A, level=level, valid=valid, profile=profile,
-                    phi=np.maximum(phi, 1.0), noise=noise)
 
 
 def seasonal_profile(panel: pd.DataFrame, *, freq: str | None = None, as_of=None,
@@ -164,7 +81,7 @@ def seasonal_profile(panel: pd.DataFrame, *, freq: str | None = None, as_of=None
     >>> int(prof.loc[prof["ratio"].idxmax(), "period"])
     12
     """
-    s = _seasons(panel, freq=freq, as_of=as_of, smooth=smooth, min_coverage=min_coverage)
+    s = seasons(panel, freq=freq, as_of=as_of, smooth=smooth, min_coverage=min_coverage)
     S, P = s.profile.shape
     keys = s.grid.keys
     return pd.DataFrame({
@@ -261,7 +178,7 @@ def waves(
         raise ConfigError("level must be in [0, 1), base_quantile in (0, 1) and recur in [0, 1].")
     if min_height <= 1:
         raise ConfigError(f"min_height={min_height} must be above 1 (a wave rises above its base).")
-    s = _seasons(panel, freq=freq, as_of=as_of, smooth=smooth, min_coverage=min_coverage)
+    s = seasons(panel, freq=freq, as_of=as_of, smooth=smooth, min_coverage=min_coverage)
     f = s.grid.freq
     P = s.grid.periods_per_year
     min_periods = (3 if f == "W" else 1) if min_periods is None else int(min_periods)
@@ -311,12 +228,12 @@ def waves(
     in_wave[cell_s, cell_p] = True
     off = ~in_wave
 
+    # the cells of a run are consecutive and every run has one: per-run reductions are reduceat
+    run_first = np.cumsum(length) - length
     pv = prof[cell_s, cell_p]
-    run_peak_val = np.full(n_runs, -np.inf)
-    np.maximum.at(run_peak_val, run_of_cell, pv)
+    run_peak_val = np.maximum.reduceat(pv, run_first)
     is_peak = pv == run_peak_val[run_of_cell]
-    first_peak = np.full(n_runs, len(pv))
-    np.minimum.at(first_peak, run_of_cell[is_peak], np.flatnonzero(is_peak))
+    first_peak = np.minimum.reduceat(np.where(is_peak, np.arange(len(pv)), len(pv)), run_first)
     peak_pos = cell_p[first_peak]
     onset_pos = (r_start + shift[s_start]) % P
     end_pos = (r_end + shift[s_start]) % P
@@ -327,10 +244,8 @@ def waves(
     # per year: in-wave and off-season rates
     V = np.where(s.valid[:, :, None], s.A, np.nan)  # (S, Y, P)
     Vc = V[cell_s, :, cell_p]  # (cells, Y)
-    in_sum = np.zeros((n_runs, V.shape[1]))
-    in_n = np.zeros_like(in_sum)
-    np.add.at(in_sum, run_of_cell, np.nan_to_num(Vc))
-    np.add.at(in_n, run_of_cell, np.isfinite(Vc).astype(float))
+    in_sum = np.add.reduceat(np.nan_to_num(Vc), run_first, axis=0)
+    in_n = np.add.reduceat(np.isfinite(Vc).astype(float), run_first, axis=0)
     off_sum = np.nansum(np.where(off[:, None, :], V, np.nan), axis=2)[s_start]
     off_n = (np.isfinite(V) & off[:, None, :]).sum(axis=2)[s_start].astype(float)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -361,8 +276,7 @@ def waves(
     pval = stats.binom.sf(np.ceil(n_in / ph) - 1, np.round((n_in + n_out) / ph), share)
     z = stats.norm.isf(np.clip(pval, 1e-300, 1.0))
     # yearly peak counts inside the window
-    ymax = np.full((n_runs, V.shape[1]), -np.inf)
-    np.maximum.at(ymax, run_of_cell, np.where(np.isfinite(Vc), Vc, -np.inf))
+    ymax = np.maximum.reduceat(np.where(np.isfinite(Vc), Vc, -np.inf), run_first, axis=0)
     ymax = np.where(yr_ok, ymax, np.nan)
 
     last_year = s.valid.shape[1] - 1 - np.argmax(s.valid[:, ::-1], axis=1)

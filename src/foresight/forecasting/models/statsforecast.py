@@ -95,6 +95,37 @@ def nb_count_quantiles(
     return out
 
 
+def moment_dispersion(fitted: pd.DataFrame, col: str) -> pd.Series:
+    """NB2 dispersion per ``unique_id`` by moments of the one-step residuals ``y - fitted[col]``.
+
+    Uses each series' last 104 fitted periods: ``a = max(0, (mean(r^2) - mean(f)) / mean(f^2))``
+    (0, i.e. Poisson, where the fit is all zero).
+
+    Parameters
+    ----------
+    fitted : pandas.DataFrame
+        ``unique_id, ds, y`` and the fitted column (Nixtla's ``forecast_fitted_values()``).
+    col : str
+        The fitted column.
+
+    Returns
+    -------
+    pandas.Series
+        Dispersion indexed by ``unique_id``.
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"unique_id": "a", "ds": range(4), "y": [0.0, 4.0, 0.0, 4.0], "m": 2.0})
+    >>> float(moment_dispersion(f, "m").iloc[0])
+    0.5
+    """
+    fit = fitted.groupby("unique_id", sort=False).tail(_DISPERSION_WINDOW).dropna(subset=[col])
+    r2 = (fit["y"] - fit[col]) ** 2
+    g = pd.DataFrame({"id": fit["unique_id"], "r2": r2, "f": fit[col], "f2": fit[col] ** 2})
+    mom = g.groupby("id").mean()
+    return ((mom["r2"] - mom["f"]) / mom["f2"].where(mom["f2"] > 0)).clip(lower=0).fillna(0.0)
+
+
 def _intermittent(
     panel: pd.DataFrame, *, horizon: int, freq: str, quantiles: Sequence[float], kind: str
 ) -> pd.DataFrame:
@@ -106,12 +137,7 @@ def _intermittent(
         model, col, name = sfm.CrostonClassic(), "CrostonClassic", "croston"
     sf = StatsForecast(models=[model], freq=_sf_freq(freq), n_jobs=1)
     fc = sf.forecast(df=df, h=horizon, fitted=True)
-    fit = sf.forecast_fitted_values()
-    fit = fit.groupby("unique_id", sort=False).tail(_DISPERSION_WINDOW).dropna(subset=[col])
-    r2 = (fit["y"] - fit[col]) ** 2
-    g = pd.DataFrame({"id": fit["unique_id"], "r2": r2, "f": fit[col], "f2": fit[col] ** 2})
-    mom = g.groupby("id").mean()
-    disp = ((mom["r2"] - mom["f"]) / mom["f2"].where(mom["f2"] > 0)).clip(lower=0).fillna(0.0)
+    disp = moment_dispersion(sf.forecast_fitted_values(), col)
     fc = fc.rename(columns={col: "mean"})
     fc["mean"] = fc["mean"].clip(lower=0).fillna(0.0)
     a = fc["unique_id"].map(disp).fillna(0.0).to_numpy()
