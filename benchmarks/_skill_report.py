@@ -74,3 +74,38 @@ def docs_section() -> None:
             f"machine; results in `benchmarks/results/{f.name}`).")
     if parts:
         update_docs_section("skill", "\n\n".join(parts), title="Skill: the learned wave probability")
+
+
+RANK_COMMAND = ("OMP_NUM_THREADS=1 .venv/bin/python benchmarks/skill.py --rank --flags 0.1,0.15,0.2 --logs {log} "
+                "--horizons {h} --cache benchmarks/results/cache")
+
+
+def ranking_section() -> None:
+    """The ranking rules of the short list (``skill.py --rank``): development tables and the second look."""
+    parts, looks = [], []
+    for f in sorted(RESULTS.glob("ranking_*_h*.json")):
+        r = json.loads(f.read_text(encoding="utf-8"))
+        dev = pd.DataFrame(r["tables"]["dev"])[["variant", "rule", "origins", "hits10", "hits20", "ratio20",
+                                                "wtl20", "wtl10"]]
+        parts.append(f"#### {NAMES[r['log']]}, horizon {r['horizon']} weeks: development origins\n\n"
+                     f"{markdown_table(dev)}\n\nCommand: `{RANK_COMMAND.format(log=r['log'], h=r['horizon'])}` "
+                     f"(`benchmarks/results/{f.name}`).")
+        if "second_look" in r:
+            blind = pd.DataFrame(r["tables"]["blind"]).set_index(["variant", "rule"])
+            sl = r["second_look"]
+            mine, tsb = blind.loc[(sl["variant"], sl["rule"])], blind.loc[(sl["variant"], "tsb_ratio")]
+            looks.append(dict(log=r["log"], horizon=r["horizon"], origins=int(mine["origins"]),
+                              hits10=float(mine["hits10"]), hits20=float(mine["hits20"]),
+                              tsb_hits10=float(tsb["hits10"]), tsb_hits20=float(tsb["hits20"]),
+                              ratio20=float(mine["ratio20"]), wtl20=mine["wtl20"], wtl10=mine["wtl10"],
+                              floor_met=bool(mine["ratio20"] >= 1.15)))
+    if looks:
+        parts.insert(0, "Second look at the blind years (already scored once before this rule was chosen, so "
+                        "**not a blind result**), the chosen `learned_pooled` + `rank_avg_default` against "
+                        "the TSB rule on the same origins (`wtl`: origins won/tied/lost; floor: hits at 20 "
+                        f">= 1.15 x the TSB rule's):\n\n{markdown_table(pd.DataFrame(looks))}\n\nCommands "
+                        "below each development table (the rule was chosen with `--dev-only`, which gives the "
+                        "same development rows; `flags_p<P>`: the list `foresight.warning.flags` itself shows "
+                        "with these probabilities, flagging at `p_wave >= P`).")
+    if parts:
+        update_docs_section("skill-ranking", "\n\n".join(parts), title="Skill: ranking the short list")

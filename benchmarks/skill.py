@@ -31,6 +31,10 @@ origins 2024-06-03 .. 2025-06-30, town and district level), the default flags ag
 forecast trigger is the learned probability at ``p_wave >= P``. Usage::
 
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/skill.py [--logs nyc,zurich] [--horizons 13,26]
+    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/skill.py --rank [--dev-only] [--flags] --cache benchmarks/results/cache
+
+``--rank`` compares the ranking rules of the short list instead (``benchmarks/_skill_rank.py``);
+``--cache`` keeps the anchors' forecasts and the models fitted per year between runs (not committed).
     OMP_NUM_THREADS=1 PYTHONPATH=benchmarks .venv/bin/python benchmarks/skill.py --synth 0.15
 """
 
@@ -150,16 +154,20 @@ def anchors(name: str, panel: pd.DataFrame, truth: Truth, o: pd.Timestamp, cache
     fl = flags(hist, o, h, forecasts=fc, kinds=("wave",), max_flags=None, wave_ratio=RATIO, wave_min=MIN)
     idx = pd.MultiIndex.from_arrays([fl["area"], fl["category"]])
     out["default_flags"] = (idx, idx)
-    return out
+    totals = pd.DataFrame({"tsb": tsb.groupby(["area", "category"])["mean"].sum(),
+                           "default": fc.groupby(["area", "category"])["mean"].sum()})
+    return out, totals.reindex(tr.index).fillna(0.0).assign(origin=o).reset_index()
 
 
-def learned(name: str, panels: dict, o: pd.Timestamp, h: int, models: dict, pooled: bool) -> pd.DataFrame:
-    """Probabilities at ``o`` from the model refitted at the first origin of ``o``'s year."""
+def learned(name: str, panels: dict, o: pd.Timestamp, h: int, models: dict, pooled: bool,
+            cache: Path | None = None) -> pd.DataFrame:
+    """Probabilities at ``o`` from the model refitted at the first origin of ``o``'s year (kept in ``cache``)."""
     key = (name, pooled, o.year)
     if key not in models:
         use = [panels[name]] + ([p for n, p in panels.items() if n != name] if pooled else [])
-        models[key] = fit_wave_model(use, until=o, horizon=h, wave_ratio=RATIO, wave_min=MIN,
-                                     every=EVERY, expected=False, max_iter=100, seed=0)
+        models[key] = _cached(cache, f"{name}_h{h}_{'pooled' if pooled else 'own'}_{o.date()}_model",
+                              lambda: fit_wave_model(use, until=o, horizon=h, wave_ratio=RATIO, wave_min=MIN,
+                                                     every=EVERY, expected=False, max_iter=100, seed=0))
     return wave_probability(panels[name], o, horizon=h, model=models[key], wave_ratio=RATIO,
                             wave_min=MIN).set_index(["area", "category"])
 
@@ -170,20 +178,23 @@ def run_log(name: str, panels: dict, h: int, cache: Path | None, *, dev_only: bo
     os_ = [o for o in log_origins(name, h) if not dev_only or o + pd.Timedelta(weeks=h) <= blind]
     truth = Truth(panel, os_, h)
     models: dict = {}
-    rows, probs = [], []
+    rows, probs, totals = [], [], []
     t0 = time.perf_counter()
     for o in os_:
         phase = "blind" if o >= blind else ("dev" if o + pd.Timedelta(weeks=h) <= blind else "gap")
         tr = truth.at(o)
         for pooled in (False, True):
-            pr = learned(name, panels, o, h, models, pooled).reindex(tr.index)
+            pr = learned(name, panels, o, h, models, pooled, cache).reindex(tr.index)
             variant = "learned_pooled" if pooled else "learned_own"
             probs.append(pr.assign(origin=o, phase=phase, variant=variant, wave=tr["wave"]).reset_index())
-        for method, (ranked, flagged) in anchors(name, panel, truth, o, cache).items():
+        lists, tot = anchors(name, panel, truth, o, cache)
+        totals.append(tot)
+        for method, (ranked, flagged) in lists.items():
             rows.append(dict(origin=str(o.date()), phase=phase, method=method, **score(ranked, flagged, tr, truth)))
         print(f"{name} h{h} {o.date()} {phase} waves={int(tr['wave'].sum())} "
               f"({time.perf_counter() - t0:.0f}s)", flush=True)
-    return dict(truth=truth, rows=rows, probs=pd.concat(probs, ignore_index=True))
+    return dict(truth=truth, rows=rows, probs=pd.concat(probs, ignore_index=True),
+                totals=pd.concat(totals, ignore_index=True))
 
 
 def choose(probs: pd.DataFrame, truth: Truth) -> dict:
@@ -281,6 +292,12 @@ def main() -> None:
                     help="only the origins before the blind year (for choosing; nothing is recorded)")
     ap.add_argument("--synth", type=float, default=None, metavar="P",
                     help="only the sample district against its ground truth, learned flags at p_wave >= P")
+    ap.add_argument("--rank", action="store_true",
+                    help="compare the ranking rules of the short list (RULES) instead of the anchors; with "
+                         "--dev-only the development origins only")
+    ap.add_argument("--flags", nargs="?", const="0.2", default=None, metavar="P[,P]",
+                    help="with --rank: also score the wave list foresight.warning.flags shows with the chosen "
+                         "model's probabilities, flagging at p_wave >= P (default 0.2, the flags' default)")
     ap.add_argument("--no-record", action="store_true")
     args = ap.parse_args()
     if args.synth is not None:
@@ -298,6 +315,12 @@ def main() -> None:
             t0 = time.perf_counter()
             res = _cached(cache, f"{name}_h{h}_run{'_dev' if args.dev_only else ''}",
                           lambda n=name: run_log(n, panels, h, cache, dev_only=args.dev_only))
+            if args.rank:
+                from _skill_rank import rank_report
+
+                rank_report(name, h, res, record=not args.no_record, panel=panels[name] if args.flags else None,
+                            cache=cache, wave_probs=tuple(float(x) for x in (args.flags or "0.2").split(",")))
+                continue
             out = summarise(name, h, res)
             out["seconds"] = round(time.perf_counter() - t0, 1)
             for phase in out["summary"]:

@@ -137,3 +137,21 @@ def test_large_panels_train_on_a_seeded_sample_of_series(panel):
     # the sampled rows carry exactly the features they have in the full table
     key = np.isin(full.series, np.unique(a.series))
     np.testing.assert_array_equal(full.X[key], a.X)
+
+
+def test_learned_flags_rank_by_the_mean_of_probability_and_forecast_ratio_ranks(panel):
+    as_of = pd.Timestamp("2023-03-06")
+    hist = panel[panel.ds < as_of]
+    fut = pd.date_range(as_of, periods=13, freq="W-MON")
+    level = {"A": 12.0, "B": 40.0, "C": 25.0, "D": 15.0}  # roads run at about 6 a week
+    fc = pd.concat([pd.DataFrame({"area": a, "category": "roads", "ds": fut, "mean": m}) for a, m in level.items()])
+    p = pd.DataFrame({"area": list("ABCD"), "category": "roads", "p_wave": [0.9, 0.9, 0.9, 0.1],
+                      "p_raw": [0.95, 0.6, 0.7, 0.1]})
+    kw = dict(forecasts=fc, kinds=("wave",), seasonal=False, wave_p=p, wave_prob=0.5)
+    # ranks by p_raw A1 C2 B3 D4, by forecast ratio B1 C2 D3 A4: means B 2, C 2 (C's p_raw wins), A 2.5
+    assert list(flags(hist, as_of, **kw)["area"]) == ["C", "B", "A"]
+    assert list(flags(hist, as_of, wave_rank="score", **kw)["area"]) == ["B", "C", "A"]  # most cases above usual
+    # without p_raw the calibrated probabilities tie and the forecast ratio decides
+    assert list(flags(hist, as_of, **{**kw, "wave_p": p.drop(columns="p_raw")})["area"]) == ["B", "C", "A"]
+    with pytest.raises(ConfigError, match="wave_rank"):
+        flags(hist, as_of, wave_rank="p_wave", **kw)
