@@ -21,7 +21,7 @@ PACKAGE = "foresight"
 #: Layers, lowest first: a module may import its own layer and the layers below, never one above.
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("errors",),
-    ("_decode", "_pii", "_cells", "periods", "schemas", "_records", "_io", "_glm", "text", "settings",
+    ("_decode", "_pii", "_cells", "periods", "schemas", "_records", "_io", "_glm", "_phrases", "text", "settings",
      "fonts"),
     ("areas", "calendar", "categories", "matrix", "plots"),
     ("ingest", "_panel_sql", "panel", "store", "interop"),  # the store counts its panel with panel's zero-fill
