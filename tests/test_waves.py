@@ -215,3 +215,27 @@ def test_array_helpers_equal_the_numpy_reference_operations():
     with np.errstate(all="ignore"), pytest.warns(RuntimeWarning):
         expected = np.nanmedian(rel, axis=1)
     np.testing.assert_array_equal(_nanmedian(rel, axis=1), expected)
+
+
+def test_profile_in_blocks_of_series_equals_the_whole_matrix(monkeypatch):
+    """The seasonal profile is computed a block of series at a time (memory); block edges change nothing."""
+    from foresight.warning import _seasons
+
+    rng = np.random.default_rng(7)
+    ds = _weeks()
+    wk = _woy(ds)
+    parts = []
+    for i in range(23):  # waves of different timing, flat series, sparse ones and a late starter
+        onset = 5 + 2 * i % 40
+        mu = (0.3 + i % 5) * (1 + 3 * _raised_cosine(wk, onset, onset + 6, onset + 14) * (i % 3 > 0))
+        y = _nb(rng, mu)
+        if i == 11:
+            y[:150] = 0
+        parts.append(_series(f"A{i:02d}", "c", ds, y))
+    panel = pd.concat(parts, ignore_index=True)
+    panel = panel[rng.random(len(panel)) > 0.03]  # gaps
+    whole = waves(panel)
+    monkeypatch.setattr(_seasons, "BLOCK", 5)  # blocks of 5, 5, 5, 5, 3 series
+    blocked = waves(panel)
+    assert len(whole) > 5
+    pd.testing.assert_frame_equal(blocked, whole, check_exact=True)
