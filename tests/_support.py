@@ -45,3 +45,23 @@ PLANTED = {
 def planted_in(text: str) -> list[str]:
     """The planted personal values (:data:`PLANTED`) found in ``text``."""
     return [v for vals in PLANTED.values() for v in vals if v in text]
+
+
+def synthetic_province(seeds: tuple[int, ...], *, scale: float):
+    """Districts D01, D02, ... (one generated district per seed, 2022-2024) in one area tree: the
+    ``(areas, cases)`` frames of a small synthetic province."""
+    import pandas as pd
+
+    from foresight.synth import generate_district
+
+    areas, cases = [], []
+    for k, seed in enumerate(seeds, start=1):
+        d = generate_district(seed=seed, start="2022-01-03", end="2024-12-29", scale=scale)
+        code = f"D{k:02d}"
+        a = d.areas.copy()
+        for col in ("code", "parent"):
+            a[col] = a[col].astype(str).str.replace(r"^D01", code, regex=True)
+        areas.append(a)
+        cases.append(d.cases.assign(area=d.cases["area"].str.replace(r"^D01", code, regex=True),
+                                    case_id=code + "-" + d.cases["case_id"].astype(str)))
+    return pd.concat(areas, ignore_index=True), pd.concat(cases, ignore_index=True)

@@ -11,6 +11,7 @@ pytest.importorskip("distributed")
 from distributed import Client, LocalCluster  # noqa: E402
 
 import foresight.distributed._partition as partition  # noqa: E402
+from _support import synthetic_province  # noqa: E402
 from foresight.distributed import run_pipeline  # noqa: E402
 from foresight.errors import ClusterError, ConfigError, PartitionError  # noqa: E402
 from foresight.forecasting import forecast  # noqa: E402
@@ -37,18 +38,7 @@ def sample():
 @pytest.fixture(scope="module")
 def province():
     """Three small districts D01..D03 (different seeds) in one area tree: a synthetic province."""
-    areas, cases = [], []
-    for k, seed in ((1, 21), (2, 22), (3, 23)):
-        d = generate_district(seed=seed, start="2022-01-03", end="2024-12-29", scale=0.04)
-        code = f"D{k:02d}"
-        a = d.areas.copy()
-        for col in ("code", "parent"):
-            a[col] = a[col].astype(str).str.replace(r"^D01", code, regex=True)
-        c = d.cases.assign(area=d.cases["area"].str.replace(r"^D01", code, regex=True),
-                           case_id=code + "-" + d.cases["case_id"].astype(str))
-        areas.append(a)
-        cases.append(c)
-    return pd.concat(areas, ignore_index=True), pd.concat(cases, ignore_index=True)
+    return synthetic_province((21, 22, 23), scale=0.04)
 
 
 def _same(a, b):

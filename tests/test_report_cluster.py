@@ -16,14 +16,13 @@ from typer.testing import CliRunner
 pytest.importorskip("distributed")
 from distributed import LocalCluster  # noqa: E402
 
-from _support import SAMPLES  # noqa: E402
+from _support import SAMPLES, synthetic_province  # noqa: E402
 from foresight.cli import report_cmd  # noqa: E402,F401  (registers the command)
 from foresight.cli._app import app  # noqa: E402
 from foresight.forecasting import forecast_hierarchy  # noqa: E402
 from foresight.panel import ALL, to_panel  # noqa: E402
 from foresight.report import build_report  # noqa: E402
 from foresight.report.config import report_config_from_dict  # noqa: E402
-from foresight.synth import generate_district  # noqa: E402
 
 UNREACHABLE = "tcp://127.0.0.1:9"  # the discard port: nothing listens there
 
@@ -98,17 +97,7 @@ def test_a_bad_cluster_value_is_a_config_error(tmp_path):
 
 def _province() -> tuple[pd.DataFrame, pd.DataFrame]:
     """Three small districts D01..D03 (different seeds) in one area tree."""
-    areas, cases = [], []
-    for k, seed in ((1, 31), (2, 32), (3, 33)):
-        d = generate_district(seed=seed, start="2022-01-03", end="2024-12-29", scale=0.03)
-        code = f"D{k:02d}"
-        a = d.areas.copy()
-        for col in ("code", "parent"):
-            a[col] = a[col].astype(str).str.replace(r"^D01", code, regex=True)
-        areas.append(a)
-        cases.append(d.cases.assign(area=d.cases["area"].str.replace(r"^D01", code, regex=True),
-                                    case_id=code + "-" + d.cases["case_id"].astype(str)))
-    return pd.concat(areas, ignore_index=True), pd.concat(cases, ignore_index=True)
+    return synthetic_province((31, 32, 33), scale=0.03)
 
 
 def test_a_province_runs_one_fit_per_district_and_sums_them(cluster, tmp_path):
