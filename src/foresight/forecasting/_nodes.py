@@ -118,7 +118,7 @@ def node_forecasts(res: EngineResult, quantiles: tuple[float, ...], *, model: st
     >>> panel = pd.concat([pd.DataFrame({"area": a, "category": "x", "ds": ds, "y": 2}) for a in "AB"])
     >>> agg = node_forecasts(run_engine(panel, 2, country="CN"), (0.5,), model="nbglm")
     >>> agg.groupby("level", sort=False)["mean"].first().round(1).to_dict()
-    {'total': 4.0, 'area': 2.0}
+    {'total': 4.0, 'category': 4.0, 'area': 2.0}
     """
     rows = np.arange(len(res.nodes)) if rows is None else np.asarray(rows)
     mean = res.mean_n[rows] if mean is None else mean
