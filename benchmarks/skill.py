@@ -17,8 +17,9 @@ Methods, on the same series and origins:
 * ``seasonal_naive``: the same weeks last year as the forecast, ranked and flagged the same way;
 * ``trailing_mean``: the trailing 52-week mean as the forecast: it never reaches 1.5 x itself, so it
   flags nothing (listed so that the anchor set is complete);
-* ``default_flags``: ``foresight.warning.flags`` (default options, ``kinds=("wave",)``,
-  ``max_flags=None``): ranked by its score, all its wave flags for F1.
+* ``default_flags``: ``foresight.warning.flags`` with the rule trigger (``wave_model="rule"``, the
+  default until issue 13; otherwise default options, ``kinds=("wave",)``, ``max_flags=None``): ranked by
+  its score, all its wave flags for F1.
 
 Per origin: hits at 10 and 20 (true waves among the first 10 / 20 of the ranked list), precision,
 recall and F1 of the whole flag set, median lead of the hits in the top 20 (weeks from the origin to
@@ -151,7 +152,8 @@ def anchors(name: str, panel: pd.DataFrame, truth: Truth, o: pd.Timestamp, cache
     ly = pd.Series(ly, index=pd.MultiIndex.from_frame(g.keys)).reindex(tr.index)
     out["seasonal_naive"] = rule_lists(ly, tr, h)
     out["trailing_mean"] = rule_lists(tr["normal"] * h, tr, h)
-    fl = flags(hist, o, h, forecasts=fc, kinds=("wave",), max_flags=None, wave_ratio=RATIO, wave_min=MIN)
+    fl = flags(hist, o, h, forecasts=fc, kinds=("wave",), max_flags=None, wave_ratio=RATIO, wave_min=MIN,
+               wave_model="rule")
     idx = pd.MultiIndex.from_arrays([fl["area"], fl["category"]])
     out["default_flags"] = (idx, idx)
     totals = pd.DataFrame({"tsb": tsb.groupby(["area", "category"])["mean"].sum(),
@@ -295,9 +297,9 @@ def main() -> None:
     ap.add_argument("--rank", action="store_true",
                     help="compare the ranking rules of the short list (RULES) instead of the anchors; with "
                          "--dev-only the development origins only")
-    ap.add_argument("--flags", nargs="?", const="0.2", default=None, metavar="P[,P]",
+    ap.add_argument("--flags", nargs="?", const="0.05", default=None, metavar="F[,F]",
                     help="with --rank: also score the wave list foresight.warning.flags shows with the chosen "
-                         "model's probabilities, flagging at p_wave >= P (default 0.2, the flags' default)")
+                         "model's probabilities at learned_floor F (default 0.05, the flags' default)")
     ap.add_argument("--no-record", action="store_true")
     args = ap.parse_args()
     if args.synth is not None:
@@ -319,7 +321,7 @@ def main() -> None:
                 from _skill_rank import rank_report
 
                 rank_report(name, h, res, record=not args.no_record, panel=panels[name] if args.flags else None,
-                            cache=cache, wave_probs=tuple(float(x) for x in (args.flags or "0.2").split(",")))
+                            cache=cache, floors=tuple(float(x) for x in (args.flags or "0.05").split(",")))
                 continue
             out = summarise(name, h, res)
             out["seconds"] = round(time.perf_counter() - t0, 1)

@@ -113,7 +113,8 @@ def wave_flags(hist: pd.DataFrame, fc: pd.DataFrame, waves: pd.DataFrame, *, as_
     """Waves coming: the forecast total (or a recurring season starting) within the horizon.
 
     ``wave_p`` (``area, category, p_wave``, e.g. the learned probability) replaces the gamma-Poisson
-    probability of the forecast trigger when given.
+    trigger when given: every series of it with ``p_wave >= learned_floor`` is a candidate (exempt from
+    ``min_excess``: the probability is its evidence), and the reasons quote the probability.
     """
     fc = _horizon(fc, as_of, horizon, f)
     if fc.empty:
@@ -130,7 +131,9 @@ def wave_flags(hist: pd.DataFrame, fc: pd.DataFrame, waves: pd.DataFrame, *, as_
     if wave_p is not None:
         p = tot[["area", "category"]].merge(wave_p[["area", "category", "p_wave"]], how="left")["p_wave"]
         tot["p_wave"] = p.fillna(0.0).to_numpy()
-        trig = tot["p_wave"] >= (0.5 if s.wave_prob is None else s.wave_prob)
+        # every series the model scored whose chance clears the floor: the candidates the learned
+        # ranking (FlagSettings.wave_rank) orders, whatever the forecast's own total says
+        trig = p.notna().to_numpy() & (tot["p_wave"] >= s.learned_floor)
     elif s.wave_prob is None:
         trig = (tot["total"] >= s.wave_ratio * normal * horizon) & (tot["total"] >= s.wave_min)
     else:  # a likely-enough wave whose expected total is above normal, not mere noise
@@ -174,7 +177,8 @@ def wave_flags(hist: pd.DataFrame, fc: pd.DataFrame, waves: pd.DataFrame, *, as_
 
     def reasons(rows: pd.DataFrame) -> list[str]:
         rows = wave_basis(rows, waves, notes, f=f)
-        return [wave_reason(r, name=name, f=f, language=language, k=k) for r in rows.itertuples()]
+        return [wave_reason(r, name=name, f=f, language=language, k=k, learned=wave_p is not None)
+                for r in rows.itertuples()]
 
     return Part(tot, reasons)
 

@@ -318,6 +318,12 @@ def flags(
         raise DataError(f"the panel has no periods before as_of={as_of.date()}; pass an earlier as_of.")
     nm = _names(categories, areas, language)
     k = int(suppress_below)
+    learn = {"model": "rule" if wave_p is None else "given"}
+    if "wave" in s.kinds and wave_p is None and s.wave_model == "learned":
+        from foresight.warning.learned import learned_wave_p
+
+        wave_p, learn = learned_wave_p(hist, as_of, horizon=horizon, wave_ratio=s.wave_ratio, wave_min=s.wave_min,
+                                       freq=f, seed=seed, language=language)
     parts = []
     if "wave" in s.kinds:
         if forecasts is None:
@@ -335,11 +341,14 @@ def flags(
     if "escalation" in s.kinds and cases is not None:
         parts.append(escalation_flags(cases, hist, as_of=as_of, f=f, s=s, name=nm["category"], language=language,
                                       k=k))
-    parts = [Part(p.flags[p.flags["excess"] >= s.min_excess], p.reasons) for p in parts]
+    # a learned wave candidate's evidence is its probability (the floor), not the forecast's excess
+    learned = (lambda fl: (fl["kind"] == "wave") & (fl["p_wave"] >= s.learned_floor)) if wave_p is not None else (
+        lambda fl: False)
+    parts = [Part(p.flags[(p.flags["excess"] >= s.min_excess) | learned(p.flags)], p.reasons) for p in parts]
     parts = [p for p in parts if len(p.flags)]
     if not parts:
         out = pd.DataFrame({c: pd.Series(dtype="object") for c in FLAG_COLUMNS})
-        out.attrs.update(as_of=as_of, freq=f, horizon=horizon)
+        out.attrs.update(as_of=as_of, freq=f, horizon=horizon, wave_model=learn)
         return out
     out = _merge(pd.concat([p.flags[PART_COLUMNS] for p in parts], ignore_index=True))
     out = out.sort_values(["score", "expected"], ascending=False, kind="stable").reset_index(drop=True)
@@ -355,7 +364,7 @@ def flags(
     out["area_name"] = out["area"].astype(str).map(nm["area"])
     out["category_name"] = out["category"].astype(str).map(nm["category"])
     out = out[FLAG_COLUMNS]
-    out.attrs.update(as_of=as_of, freq=f, horizon=horizon)
+    out.attrs.update(as_of=as_of, freq=f, horizon=horizon, wave_model=learn)
     return out
 
 
