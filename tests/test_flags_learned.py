@@ -9,7 +9,7 @@ import pytest
 from foresight.errors import ConfigError
 from foresight.settings import FlagSettings
 from foresight.warning import flags
-from foresight.warning.learned import MIN_WAVES, learned_wave_p
+from foresight.warning.own_history import MIN_WAVES, learned_wave_p
 
 DS = pd.date_range("2019-01-07", "2025-02-17", freq="W-MON")
 WOY = np.minimum(np.asarray(DS.day_of_year) - 1, 363) // 7 + 1

@@ -26,7 +26,7 @@ from foresight.periods import period_of_year, period_offset, periods_per_year, s
 from foresight.warning._reasons import wave_basis, wave_reason
 from foresight.settings import FlagSettings
 
-__all__ = ["PART_COLUMNS", "Part", "escalation_flags", "surge_flags", "wave_flags"]
+__all__ = ["PART_COLUMNS", "Part", "escalation_flags", "rank_learned", "surge_flags", "wave_flags"]
 
 PART_COLUMNS = ["area", "category", "kind", "start", "end", "expected", "expected_lo", "expected_hi", "observed",
                 "baseline", "excess", "p_wave", "score"]
@@ -278,3 +278,29 @@ def escalation_flags(cases: pd.DataFrame, hist: pd.DataFrame, *, as_of: pd.Times
                        observed=r.observed, baseline=r.baseline) for r in rows.itertuples()]
 
     return Part(g, reasons)
+
+
+# --- ranking by a learned probability (FlagSettings.wave_rank, issue 13) ---------------------------------
+def rank_learned(out: pd.DataFrame, wave_p: pd.DataFrame, fc: pd.DataFrame, hist: pd.DataFrame, *,
+                  as_of: pd.Timestamp, horizon: int, f: str) -> pd.DataFrame:
+    """Reorder the wave flags, in the places their scores gave them, by ``wave_rank="rank_avg"``.
+
+    The key is the mean of a series' rank by the learned probability (``p_raw`` when given) and by the
+    forecast's horizon total over the normal total, both ranked among all series of ``wave_p``; ties
+    go to the higher probability.
+    """
+    p = wave_p.set_index(["area", "category"])
+    learned = p["p_raw" if "p_raw" in p.columns else "p_wave"].astype(float).fillna(0.0)
+    total = _horizon(fc, as_of, horizon, f).groupby(["area", "category"], sort=False)["mean"].sum()
+    normal = _trailing_rate(hist, as_of, f).set_index(["area", "category"])["normal"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = total.reindex(p.index).fillna(0.0) / (normal.reindex(p.index) * horizon)
+    ratio = ratio.replace(np.inf, np.nan).fillna(0.0)
+    key = (learned.rank(ascending=False) + ratio.rank(ascending=False)) / 2
+    slots = np.flatnonzero(out["kind"].str.contains("wave", regex=False).to_numpy())
+    idx = pd.MultiIndex.from_frame(out.loc[slots, ["area", "category"]])
+    k = key.reindex(idx).fillna(np.inf).to_numpy()  # a series without a probability goes last
+    order = np.lexsort((-learned.reindex(idx).fillna(0.0).to_numpy(), k))
+    rows = np.arange(len(out))
+    rows[slots] = slots[order]
+    return out.iloc[rows].reset_index(drop=True)

@@ -26,12 +26,10 @@ from sklearn.linear_model import LogisticRegression
 from foresight.errors import ConfigError, DataError
 from foresight.warning._features import FEATURES, Examples, examples, windows
 from foresight.matrix import to_matrix
-from foresight.periods import panel_freq, period_index, periods_per_year
+from foresight.periods import panel_freq, period_index
 from foresight.schemas import check_panel
-from foresight.text import render
 
-__all__ = ["WaveModel", "fit_wave_model", "wave_probability", "learned_wave_p", "PROB_COLUMNS", "LEARN_EVERY",
-           "MIN_WAVES"]
+__all__ = ["WaveModel", "fit_wave_model", "wave_probability", "PROB_COLUMNS"]
 
 PROB_COLUMNS = ["area", "category", "p_wave", "expected", "baseline", "need", "expected_excess", "p_raw"]
 
@@ -237,9 +235,6 @@ def fit_wave_model(
     X = np.concatenate([a for a, _, _ in parts])
     y = np.concatenate([b for _, b, _ in parts]).astype(int)
     total = np.concatenate([c for _, _, c in parts])
-    if len(np.unique(y)) < 2:
-        raise DataError(f"the training examples hold {int(y.sum())} waves of {len(y)}: nothing to learn; pass "
-                        "a longer history or a pooled model.")
     late = np.concatenate(when) > 1 - holdout
     fit_rows = ~late if calibration is not None and late.any() and (~late).any() else np.ones(len(y), bool)
     clf = HistGradientBoostingClassifier(max_iter=max_iter, learning_rate=0.05, max_leaf_nodes=31,
@@ -342,83 +337,3 @@ def wave_probability(
     out.attrs.update(as_of=as_of, horizon=horizon, freq=f)
     return out[PROB_COLUMNS]
 
-
-#: The product's training sample (``FlagSettings.wave_model="learned"``): one past origin every 4 weeks
-#: or every month, anchored at the latest (a quarter of the weekly examples; the development runs of
-#: ``benchmarks/skill.py`` trained on every 2nd week).
-LEARN_EVERY = {"W": 4, "M": 1}
-#: Fewest past waves (positive examples) the product learns from; fewer falls back to the rule.
-MIN_WAVES = 20
-
-
-def learned_wave_p(hist: pd.DataFrame, as_of, *, horizon: int, wave_ratio: float = 1.5, wave_min: float = 10.0,
-                   freq: str | None = None, seed: int = 0, language: str = "en",
-                   max_iter: int = 100) -> tuple[pd.DataFrame | None, dict]:
-    """The product's learned wave probabilities: a model fitted on the centre's own history, applied at ``as_of``.
-
-    :func:`fit_wave_model` on ``hist`` with ``until=as_of``, the run's horizon and wave definition,
-    every :data:`LEARN_EVERY`-th past origin, no expected-total regressor, ``seed``; then
-    :func:`wave_probability` at ``as_of``. When the history is too short (no complete year plus a
-    horizon), holds fewer than :data:`MIN_WAVES` past waves, or leaves none for calibration, no model
-    is fitted and the caller falls back to the rule.
-
-    Parameters
-    ----------
-    hist : DataFrame
-        Counts panel ``area, category, ds, y`` before ``as_of``.
-    as_of : date
-        The first period of the horizon.
-    horizon, wave_ratio, wave_min
-        The run's horizon and wave definition.
-    freq : str, optional
-        ``"W"`` or ``"M"``; default inferred.
-    seed : int
-        Random state of the boosting model (the same inputs give the same probabilities).
-    language : {"en", "zh"}
-        Language of ``info["text"]``.
-    max_iter : int
-        Boosting iterations.
-
-    Returns
-    -------
-    wave_p : DataFrame or None
-        :func:`wave_probability`'s frame, or None when falling back to the rule.
-    info : dict
-        ``model`` (``"learned"`` or ``"rule"``), ``text`` (one sentence for the report and the command
-        line, no personal data) and, when learned, the training ``origins``, ``examples`` and
-        ``positives``.
-
-    Examples
-    --------
-    >>> import numpy as np, pandas as pd
-    >>> ds = pd.date_range("2023-01-02", periods=60, freq="W-MON")
-    >>> panel = pd.DataFrame({"area": "A", "category": "c", "ds": ds, "y": 5})
-    >>> p, info = learned_wave_p(panel, "2024-02-26", horizon=13)
-    >>> p is None, info["model"], info["text"]
-    (True, 'rule', 'The history is too short to learn wave probabilities from (at least 65 weeks of records are needed); this run\'s wave flags use the rule.')
-    """
-    f = panel_freq(hist, freq)
-    every = LEARN_EVERY[f]
-    units = render(f"units.{f}", language)
-    as_of = pd.Timestamp(as_of)
-
-    def fallback(why: str) -> tuple[None, dict]:
-        return None, dict(model="rule", text=render("wave_model.fallback", language, why=why))
-
-    try:
-        m = fit_wave_model(hist, until=as_of, horizon=horizon, wave_ratio=wave_ratio, wave_min=wave_min,
-                           every=every, expected=False, max_iter=max_iter, seed=seed)
-    except DataError as exc:
-        if "waves of" in str(exc):
-            return fallback(render("wave_model.why_waves", language, positives=0, need=MIN_WAVES))
-        return fallback(render("wave_model.why_short", language, need=periods_per_year(f) + horizon, units=units))
-    if m.info["positives"] < MIN_WAVES or m.calibrator is None:
-        return fallback(render("wave_model.why_waves", language, positives=m.info["positives"], need=MIN_WAVES))
-    p = wave_probability(hist, as_of, horizon=horizon, model=m, wave_ratio=wave_ratio, wave_min=wave_min)
-    start = pd.to_datetime(hist["ds"]).min().date()
-    until = pd.to_datetime(hist["ds"]).max().date()
-    info = dict(model="learned", origins=m.info["origins"], examples=m.info["examples"],
-                positives=m.info["positives"], every=every,
-                text=render("wave_model.learned", language, start=start, until=until, every=every, units=units,
-                            origins=m.info["origins"], positives=m.info["positives"]))
-    return p, info
