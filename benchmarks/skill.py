@@ -26,17 +26,17 @@ recall and F1 of the whole flag set, median lead of the hits in the top 20 (week
 the first week at or above 1.5 x normal). Everything the learned model's output depends on (own or
 pooled training; the flag threshold on
 ``p_wave``) is chosen on the origins whose horizon ends before the last year of the log; the last year
-(NYC 2021, Zurich 2023) is the blind period, scored with those choices. ``--synth P`` instead scores
+(NYC 2021, Zurich 2023) is the blind period, scored with those choices. ``--synth`` instead scores
 the sample district against its ground truth (``benchmarks/warning_synth.py``'s flag scoring: weekly
-origins 2024-06-03 .. 2025-06-30, town and district level), the default flags against flags whose
-forecast trigger is the learned probability at ``p_wave >= P``. Usage::
+origins 2024-06-03 .. 2025-06-30, town and district level), the default flags (the learned wave model,
+refitted at every origin) against the rule's (``wave_model="rule"``). Usage::
 
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/skill.py [--logs nyc,zurich] [--horizons 13,26]
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/skill.py --rank [--dev-only] [--flags] --cache benchmarks/results/cache
 
 ``--rank`` compares the ranking rules of the short list instead (``benchmarks/_skill_rank.py``);
 ``--cache`` keeps the anchors' forecasts and the models fitted per year between runs (not committed).
-    OMP_NUM_THREADS=1 PYTHONPATH=benchmarks .venv/bin/python benchmarks/skill.py --synth 0.15
+    OMP_NUM_THREADS=1 PYTHONPATH=benchmarks .venv/bin/python benchmarks/skill.py --synth
 """
 
 from __future__ import annotations
@@ -271,18 +271,19 @@ def summarise(name: str, h: int, res: dict) -> dict:
                 per_origin=json.loads(per.to_json(orient="records")))
 
 
-def synth(prob: float) -> dict:
-    """The sample district against its ground truth: default flags and learned flags, same scoring."""
+def synth() -> dict:
+    """The sample district against its ground truth: the product's default flags (the learned wave model,
+    refitted at every origin on the history before it) and the rule's, same scoring."""
     from foresight.synth import generate_district
     from warning_synth import flag_scores
 
     district = generate_district()
     first, last = pd.Timestamp("2024-06-03"), pd.Timestamp("2025-06-30")
     out = {}
-    for name, lp in (("default_flags", None), ("learned", prob)):
-        _, out[name] = flag_scores(district, first=first, last=last, learned_prob=lp)
+    for name, kw in (("learned_default", {}), ("rule_flags", {"wave_model": "rule"})):
+        _, out[name] = flag_scores(district, first=first, last=last, **kw)
         print(name, out[name], flush=True)
-    return dict(learned_prob=prob, origins=f"{first.date()} .. {last.date()} weekly", **out)
+    return dict(origins=f"{first.date()} .. {last.date()} weekly", **out)
 
 
 def main() -> None:
@@ -292,8 +293,9 @@ def main() -> None:
     ap.add_argument("--cache", default=None, help="folder to keep the anchors' forecasts between runs")
     ap.add_argument("--dev-only", action="store_true",
                     help="only the origins before the blind year (for choosing; nothing is recorded)")
-    ap.add_argument("--synth", type=float, default=None, metavar="P",
-                    help="only the sample district against its ground truth, learned flags at p_wave >= P")
+    ap.add_argument("--synth", action="store_true",
+                    help="only the sample district against its ground truth: the default (learned) flags and the "
+                         "rule's")
     ap.add_argument("--rank", action="store_true",
                     help="compare the ranking rules of the short list (RULES) instead of the anchors; with "
                          "--dev-only the development origins only")
@@ -302,8 +304,8 @@ def main() -> None:
                          "model's probabilities at learned_floor F (default 0.05, the flags' default)")
     ap.add_argument("--no-record", action="store_true")
     args = ap.parse_args()
-    if args.synth is not None:
-        res = synth(args.synth)
+    if args.synth:
+        res = synth()
         if not args.no_record:
             f = RESULTS / "skill_synth.json"
             atomic_write(f, lambda p: p.write_text(json.dumps(res, indent=1, default=str), encoding="utf-8"))
