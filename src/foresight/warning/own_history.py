@@ -75,8 +75,9 @@ def learned_wave_p(hist: pd.DataFrame, as_of, *, horizon: int, wave_ratio: float
     >>> p, info = learned_wave_p(panel, "2024-02-26", horizon=13)
     >>> p is None, info["model"]
     (True, 'rule')
-    >>> print(info["text"])
-    The history is too short to learn wave probabilities from (at least 65 weeks of records are needed); this run's wave flags use the rule.
+    >>> print(info["text"])  # doctest: +NORMALIZE_WHITESPACE
+    The history is too short to learn wave probabilities from (at least 65 weeks of records are
+    needed); this run's wave flags use the rule.
     """
     f = panel_freq(hist, freq)
     every = LEARN_EVERY[f]
@@ -92,8 +93,8 @@ def learned_wave_p(hist: pd.DataFrame, as_of, *, horizon: int, wave_ratio: float
     try:
         m = fit_wave_model(hist, until=as_of, horizon=horizon, wave_ratio=wave_ratio, wave_min=wave_min,
                            every=every, expected=False, max_iter=max_iter, seed=seed)
-    except DataError:  # the history is long enough: no wave in it
-        return fallback(render("wave_model.why_waves", language, positives=0, need=MIN_WAVES))
+    except DataError:  # no labelled origin before as_of
+        return fallback(render("wave_model.why_short", language, need=need, units=units))
     if m.info["positives"] < MIN_WAVES or m.calibrator is None:
         return fallback(render("wave_model.why_waves", language, positives=m.info["positives"], need=MIN_WAVES))
     p = wave_probability(hist, as_of, horizon=horizon, model=m, wave_ratio=wave_ratio, wave_min=wave_min)
