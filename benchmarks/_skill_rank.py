@@ -75,7 +75,7 @@ def rank_rules(res: dict, h: int) -> pd.DataFrame:
 
 
 def flag_rows(name: str, panel: pd.DataFrame, res: dict, h: int, cache: Path | None, *,
-              floor: float = 0.05) -> pd.DataFrame:
+              floor: float = 0.15) -> pd.DataFrame:
     """Hits of ``foresight.warning.flags``' own wave list given the chosen model's probabilities.
 
     What the product shows with a learned probability: every series with ``p_wave >= floor``
@@ -116,7 +116,7 @@ def rank_table(per: pd.DataFrame, phase: str) -> pd.DataFrame:
 
 
 def rank_report(name: str, h: int, res: dict, *, record: bool, panel: pd.DataFrame | None = None,
-                cache: Path | None = None, floors: tuple[float, ...] = (0.05,)) -> None:
+                cache: Path | None = None, floors: tuple[float, ...] = (0.15,)) -> None:
     """Print (and record in ``ranking_<log>_h<H>.json``) the ranking rules' table per phase.
 
     With ``panel``, also the list ``foresight.warning.flags`` itself shows with the chosen probabilities

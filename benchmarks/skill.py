@@ -299,9 +299,9 @@ def main() -> None:
     ap.add_argument("--rank", action="store_true",
                     help="compare the ranking rules of the short list (RULES) instead of the anchors; with "
                          "--dev-only the development origins only")
-    ap.add_argument("--flags", nargs="?", const="0.05", default=None, metavar="F[,F]",
+    ap.add_argument("--flags", nargs="?", const="0.15", default=None, metavar="F[,F]",
                     help="with --rank: also score the wave list foresight.warning.flags shows with the chosen "
-                         "model's probabilities at learned_floor F (default 0.05, the flags' default)")
+                         "model's probabilities at learned_floor F (default 0.15, the flags' default)")
     ap.add_argument("--no-record", action="store_true")
     args = ap.parse_args()
     if args.synth:
@@ -323,7 +323,7 @@ def main() -> None:
                 from _skill_rank import rank_report
 
                 rank_report(name, h, res, record=not args.no_record, panel=panels[name] if args.flags else None,
-                            cache=cache, floors=tuple(float(x) for x in (args.flags or "0.05").split(",")))
+                            cache=cache, floors=tuple(float(x) for x in (args.flags or "0.15").split(",")))
                 continue
             out = summarise(name, h, res)
             out["seconds"] = round(time.perf_counter() - t0, 1)
