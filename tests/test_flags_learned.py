@@ -82,10 +82,12 @@ def test_the_floor_and_the_setting(panel):
     hist = panel[panel.ds < AS_OF]
     p, _ = learned_wave_p(hist, AS_OF, horizon=13)
     fc = _flat_forecast(hist)
-    high = flags(hist, AS_OF, forecasts=fc, kinds=("wave",), seasonal=False, wave_p=p, learned_floor=0.99)
-    assert high.empty
-    given = flags(hist, AS_OF, forecasts=fc, kinds=("wave",), seasonal=False, wave_p=p)
-    assert given.attrs["wave_model"] == {"model": "given"} and len(given) == 12
+    for floor in (0.5, 0.15):  # every series at or above the floor is flagged, whatever its forecast
+        got = flags(hist, AS_OF, forecasts=fc, kinds=("wave",), seasonal=False, wave_p=p, learned_floor=floor,
+                    max_flags=None)
+        want = p[p["p_wave"] >= floor]
+        assert set(zip(got["area"], got["category"])) == set(zip(want["area"], want["category"]))
+    assert got.attrs["wave_model"] == {"model": "given"}
     with pytest.raises(ConfigError):
         FlagSettings(wave_model="lightgbm")
     with pytest.raises(ConfigError):
