@@ -75,11 +75,13 @@ def rank_rules(res: dict, h: int) -> pd.DataFrame:
 
 
 def flag_rows(name: str, panel: pd.DataFrame, res: dict, h: int, cache: Path | None, *,
-              wave_prob: float = 0.2) -> pd.DataFrame:
+              floor: float = 0.15) -> pd.DataFrame:
     """Hits of ``foresight.warning.flags``' own wave list given the chosen model's probabilities.
 
-    What the product shows: only the series its trigger flags (``p_wave >= wave_prob``, a recurring
-    season), ranked by ``FlagSettings.wave_rank`` (default settings otherwise, ``kinds=("wave",)``).
+    What the product shows with a learned probability: every series with ``p_wave >= floor``
+    (``FlagSettings.learned_floor``) and a forecast total of at least ``MIN`` cases (or a recurring season
+    starting), at least ``min_excess`` cases above usual, ranked by ``FlagSettings.wave_rank`` (default
+    settings otherwise, ``kinds=("wave",)``); compared with ``rank_avg_default`` on the same origins.
     """
     truth, probs, spec = res["truth"], res["probs"], LOGS[name]
     rows = []
@@ -89,10 +91,10 @@ def flag_rows(name: str, panel: pd.DataFrame, res: dict, h: int, cache: Path | N
         fc = _cached(cache, f"{name}_h{h}_{o.date()}_default",
                      lambda: forecast(hist, h, country=spec["country"], subdiv=spec["subdiv"]))
         fl = flags(hist, o, h, forecasts=fc, kinds=("wave",), max_flags=None, wave_ratio=RATIO, wave_min=MIN,
-                   wave_p=g, wave_prob=wave_prob)
+                   wave_p=g, learned_floor=floor)
         idx = pd.MultiIndex.from_arrays([fl["area"], fl["category"]])
         sc = score(idx, idx, tr, truth)
-        rows.append(dict(variant=CHOSEN[0], rule=f"flags_p{wave_prob}", origin=str(o.date()), phase=g["phase"].iloc[0],
+        rows.append(dict(variant=CHOSEN[0], rule=f"flags_f{floor}", origin=str(o.date()), phase=g["phase"].iloc[0],
                          hits10=sc["hits10"], hits20=sc["hits20"], listed=len(fl)))
     return pd.DataFrame(rows)
 
@@ -114,15 +116,16 @@ def rank_table(per: pd.DataFrame, phase: str) -> pd.DataFrame:
 
 
 def rank_report(name: str, h: int, res: dict, *, record: bool, panel: pd.DataFrame | None = None,
-                cache: Path | None = None, wave_probs: tuple[float, ...] = (0.2,)) -> None:
+                cache: Path | None = None, floors: tuple[float, ...] = (0.15,)) -> None:
     """Print (and record in ``ranking_<log>_h<H>.json``) the ranking rules' table per phase.
 
     With ``panel``, also the list ``foresight.warning.flags`` itself shows with the chosen probabilities
-    at each trigger ``wave_probs`` (rules ``flags_p<P>``; ``listed``: its number of wave flags).
+    at each ``FlagSettings.learned_floor`` of ``floors`` (rules ``flags_f<F>``; ``listed``: its number of
+    wave flags).
     """
     per = rank_rules(res, h)
     if panel is not None:
-        fr = pd.concat([flag_rows(name, panel, res, h, cache, wave_prob=p) for p in wave_probs])
+        fr = pd.concat([flag_rows(name, panel, res, h, cache, floor=p) for p in floors])
         print(fr.groupby(["rule", "phase"])["listed"].describe().to_string(), flush=True)
         per = pd.concat([per, fr.drop(columns="listed")], ignore_index=True)
     out = dict(log=name, horizon=h, per_origin=json.loads(per.to_json(orient="records")), tables={})

@@ -17,25 +17,26 @@ Methods, on the same series and origins:
 * ``seasonal_naive``: the same weeks last year as the forecast, ranked and flagged the same way;
 * ``trailing_mean``: the trailing 52-week mean as the forecast: it never reaches 1.5 x itself, so it
   flags nothing (listed so that the anchor set is complete);
-* ``default_flags``: ``foresight.warning.flags`` (default options, ``kinds=("wave",)``,
-  ``max_flags=None``): ranked by its score, all its wave flags for F1.
+* ``default_flags``: ``foresight.warning.flags`` with the rule trigger (``wave_model="rule"``, the
+  default until issue 13; otherwise default options, ``kinds=("wave",)``, ``max_flags=None``): ranked by
+  its score, all its wave flags for F1.
 
 Per origin: hits at 10 and 20 (true waves among the first 10 / 20 of the ranked list), precision,
 recall and F1 of the whole flag set, median lead of the hits in the top 20 (weeks from the origin to
 the first week at or above 1.5 x normal). Everything the learned model's output depends on (own or
 pooled training; the flag threshold on
 ``p_wave``) is chosen on the origins whose horizon ends before the last year of the log; the last year
-(NYC 2021, Zurich 2023) is the blind period, scored with those choices. ``--synth P`` instead scores
+(NYC 2021, Zurich 2023) is the blind period, scored with those choices. ``--synth`` instead scores
 the sample district against its ground truth (``benchmarks/warning_synth.py``'s flag scoring: weekly
-origins 2024-06-03 .. 2025-06-30, town and district level), the default flags against flags whose
-forecast trigger is the learned probability at ``p_wave >= P``. Usage::
+origins 2024-06-03 .. 2025-06-30, town and district level), the default flags (the learned wave model,
+refitted at every origin) against the rule's (``wave_model="rule"``). Usage::
 
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/skill.py [--logs nyc,zurich] [--horizons 13,26]
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/skill.py --rank [--dev-only] [--flags] --cache benchmarks/results/cache
 
 ``--rank`` compares the ranking rules of the short list instead (``benchmarks/_skill_rank.py``);
 ``--cache`` keeps the anchors' forecasts and the models fitted per year between runs (not committed).
-    OMP_NUM_THREADS=1 PYTHONPATH=benchmarks .venv/bin/python benchmarks/skill.py --synth 0.15
+    OMP_NUM_THREADS=1 PYTHONPATH=benchmarks .venv/bin/python benchmarks/skill.py --synth
 """
 
 from __future__ import annotations
@@ -151,7 +152,8 @@ def anchors(name: str, panel: pd.DataFrame, truth: Truth, o: pd.Timestamp, cache
     ly = pd.Series(ly, index=pd.MultiIndex.from_frame(g.keys)).reindex(tr.index)
     out["seasonal_naive"] = rule_lists(ly, tr, h)
     out["trailing_mean"] = rule_lists(tr["normal"] * h, tr, h)
-    fl = flags(hist, o, h, forecasts=fc, kinds=("wave",), max_flags=None, wave_ratio=RATIO, wave_min=MIN)
+    fl = flags(hist, o, h, forecasts=fc, kinds=("wave",), max_flags=None, wave_ratio=RATIO, wave_min=MIN,
+               wave_model="rule")
     idx = pd.MultiIndex.from_arrays([fl["area"], fl["category"]])
     out["default_flags"] = (idx, idx)
     totals = pd.DataFrame({"tsb": tsb.groupby(["area", "category"])["mean"].sum(),
@@ -269,18 +271,19 @@ def summarise(name: str, h: int, res: dict) -> dict:
                 per_origin=json.loads(per.to_json(orient="records")))
 
 
-def synth(prob: float) -> dict:
-    """The sample district against its ground truth: default flags and learned flags, same scoring."""
+def synth() -> dict:
+    """The sample district against its ground truth: the product's default flags (the learned wave model,
+    refitted at every origin on the history before it) and the rule's, same scoring."""
     from foresight.synth import generate_district
     from warning_synth import flag_scores
 
     district = generate_district()
     first, last = pd.Timestamp("2024-06-03"), pd.Timestamp("2025-06-30")
     out = {}
-    for name, lp in (("default_flags", None), ("learned", prob)):
-        _, out[name] = flag_scores(district, first=first, last=last, learned_prob=lp)
+    for name, kw in (("learned_default", {}), ("rule_flags", {"wave_model": "rule"})):
+        _, out[name] = flag_scores(district, first=first, last=last, **kw)
         print(name, out[name], flush=True)
-    return dict(learned_prob=prob, origins=f"{first.date()} .. {last.date()} weekly", **out)
+    return dict(origins=f"{first.date()} .. {last.date()} weekly", **out)
 
 
 def main() -> None:
@@ -290,18 +293,19 @@ def main() -> None:
     ap.add_argument("--cache", default=None, help="folder to keep the anchors' forecasts between runs")
     ap.add_argument("--dev-only", action="store_true",
                     help="only the origins before the blind year (for choosing; nothing is recorded)")
-    ap.add_argument("--synth", type=float, default=None, metavar="P",
-                    help="only the sample district against its ground truth, learned flags at p_wave >= P")
+    ap.add_argument("--synth", action="store_true",
+                    help="only the sample district against its ground truth: the default (learned) flags and the "
+                         "rule's")
     ap.add_argument("--rank", action="store_true",
                     help="compare the ranking rules of the short list (RULES) instead of the anchors; with "
                          "--dev-only the development origins only")
-    ap.add_argument("--flags", nargs="?", const="0.2", default=None, metavar="P[,P]",
+    ap.add_argument("--flags", nargs="?", const="0.15", default=None, metavar="F[,F]",
                     help="with --rank: also score the wave list foresight.warning.flags shows with the chosen "
-                         "model's probabilities, flagging at p_wave >= P (default 0.2, the flags' default)")
+                         "model's probabilities at learned_floor F (default 0.15, the flags' default)")
     ap.add_argument("--no-record", action="store_true")
     args = ap.parse_args()
-    if args.synth is not None:
-        res = synth(args.synth)
+    if args.synth:
+        res = synth()
         if not args.no_record:
             f = RESULTS / "skill_synth.json"
             atomic_write(f, lambda p: p.write_text(json.dumps(res, indent=1, default=str), encoding="utf-8"))
@@ -319,7 +323,7 @@ def main() -> None:
                 from _skill_rank import rank_report
 
                 rank_report(name, h, res, record=not args.no_record, panel=panels[name] if args.flags else None,
-                            cache=cache, wave_probs=tuple(float(x) for x in (args.flags or "0.2").split(",")))
+                            cache=cache, floors=tuple(float(x) for x in (args.flags or "0.15").split(",")))
                 continue
             out = summarise(name, h, res)
             out["seconds"] = round(time.perf_counter() - t0, 1)

@@ -136,6 +136,7 @@ def pipeline_worker(n: int, seed: int, profile: bool, parquet: str | None = None
 
     from foresight.forecasting import forecast
     from foresight.warning import flags, surges, waves
+    from foresight.warning.own_history import learned_wave_p
 
     t0 = time.perf_counter()
     if parquet is None:  # the benchmark's own generator (not foresight code)
@@ -153,8 +154,10 @@ def pipeline_worker(n: int, seed: int, profile: bool, parquet: str | None = None
         "forecast": lambda: forecast(panel, HORIZON, quantiles=(0.1, 0.5, 0.9), seed=seed),
         "waves": lambda: waves(panel, as_of=as_of),
         "surges": lambda: surges(panel, as_of),
+        # the learned wave model the flags use by default (FlagSettings.wave_model), timed on its own
+        "learn": lambda: learned_wave_p(panel, as_of, horizon=HORIZON, seed=seed)[0],
         "flags": lambda: flags(panel, as_of, HORIZON, forecasts=res["forecast"], waves=res["waves"],
-                               surges=res["surges"], seed=seed),
+                               surges=res["surges"], wave_p=res["learn"], seed=seed),
     }
     res: dict = {}
     for name, step in steps.items():
@@ -168,7 +171,7 @@ def pipeline_worker(n: int, seed: int, profile: bool, parquet: str | None = None
         out[f"{name}_cpu_s"] = time.process_time() - c0  # this process' CPU: the machine is shared
         out[f"rss_after_{name}_mb"] = _rss_mb()
     out["pipeline_s"] = sum(out[f"{k}_s"] for k in ("panel", *steps))
-    out["warning_s"] = out["waves_s"] + out["surges_s"] + out["flags_s"]
+    out["warning_s"] = out["waves_s"] + out["surges_s"] + out["learn_s"] + out["flags_s"]
     out["steps_cpu_s"] = sum(out[f"{k}_cpu_s"] for k in steps)
     out["peak_rss_mb"] = _rss_mb()
     out["flags"] = len(res["flags"])
@@ -347,8 +350,8 @@ def _main_pipeline(args: argparse.Namespace) -> int:
         checks.append((f"early warning {b['warning_s']:.1f} s vs forecast {b['forecast_s']:.1f} s "
                        "(as fast as forecasting)", b["warning_s"] <= b["forecast_s"]))
     show = res.assign(peak_rss_gb=res["peak_rss_mb"] / 1024)[
-        ["n_series", "series", "panel_s", "forecast_s", "waves_s", "surges_s", "flags_s", "pipeline_s", "steps_cpu_s",
-         "peak_rss_gb"]]
+        ["n_series", "series", "panel_s", "forecast_s", "waves_s", "surges_s", "learn_s", "flags_s", "pipeline_s",
+         "steps_cpu_s", "peak_rss_gb"]]
     md = markdown_table(show, floatfmt="{:.2f}")
     check_md = "\n".join(f"- {'PASS' if ok else 'FAIL'}: {txt}" for txt, ok in checks)
     print(md)
@@ -368,10 +371,12 @@ def _main_pipeline(args: argparse.Namespace) -> int:
 {_header(cmd, load)}
 
 {panel_text}
-Then `forecast(panel, 13)`, `waves(panel)`, `surges(panel, as_of)` and `flags(panel, as_of,
-13, forecasts=..., waves=..., surges=...)` (given the three, as the weekly report passes them: flags
-then only checks, ranks and words), each timed; `steps_cpu_s` is the CPU time the process spent in
-the four steps (`time.process_time`; on a shared machine the wall times grow with the load, this much
+Then `forecast(panel, 13)`, `waves(panel)`, `surges(panel, as_of)`, `learned_wave_p(panel,
+as_of, horizon=13)` (`learn_s`: the wave model the flags use by default, fitted on the panel's history,
+every 4th week, at most 20,000 series) and `flags(panel, as_of, 13, forecasts=..., waves=..., surges=...,
+wave_p=...)` (given the four, as the weekly report passes them: flags then only checks, ranks and
+words), each timed; `steps_cpu_s` is the CPU time the process spent in
+the five steps (`time.process_time`; on a shared machine the wall times grow with the load, this much
 less); peak RSS is the subprocess' `ru_maxrss` over the panel and all steps.
 
 {md}

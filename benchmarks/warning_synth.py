@@ -163,8 +163,10 @@ def surge_scores(district, *, scan_from: pd.Timestamp, as_of: pd.Timestamp, alph
 
 
 def flag_scores(district, *, first: pd.Timestamp, last: pd.Timestamp, lead: int = 4,
-                horizon: int = 13, learned_prob: float | None = None) -> tuple[pd.DataFrame, dict]:
+                horizon: int = 13, learned_prob: float | None = None, **settings) -> tuple[pd.DataFrame, dict]:
     """Wave flags issued every week from ``first`` to ``last`` (town and district level).
+
+    ``settings``: flag settings by name (e.g. ``wave_model="rule"``); the default settings are the product's.
 
     ``learned_prob``: flag with the learned wave probability (``foresight.warning.learned``, one model
     per level fitted on the history before ``first``) at this threshold instead of the default rule.
@@ -187,7 +189,8 @@ def flag_scores(district, *, first: pd.Timestamp, last: pd.Timestamp, lead: int 
             p.attrs.update(freq="W", as_of=o)
             extra = {} if model is None else dict(
                 wave_p=wave_probability(p, o, horizon=horizon, model=model), wave_prob=learned_prob)
-            fl = flags(p, o, horizon, kinds=("wave",), categories=district.categories, max_flags=None, **extra)
+            fl = flags(p, o, horizon, kinds=("wave",), categories=district.categories, max_flags=None, **extra,
+                       **settings)
             fl["as_of"] = o
             issued.append(fl)
     seconds = time.perf_counter() - t0

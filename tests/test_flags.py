@@ -6,8 +6,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import functools
+
 from foresight.errors import ConfigError, DataError
-from foresight.warning import FLAG_COLUMNS, expected_totals, flags
+from foresight.warning import FLAG_COLUMNS, expected_totals
+from foresight.warning import flags as library_flags
+
+# These are the rule trigger's tests (gamma-Poisson probability, seasonal lead, reasons, kinds): ``flags``
+# here is the library's with ``wave_model="rule"``; the learned default is tested in test_flags_learned.py.
+flags = functools.partial(library_flags, wave_model="rule")
 
 DS = pd.date_range("2019-01-07", "2024-12-30", freq="W-MON")
 WOY = np.minimum(np.asarray(DS.day_of_year) - 1, 363) // 7 + 1
@@ -312,7 +319,7 @@ def test_cli_writes_ranked_flags_and_uses_exit_codes(tmp_path, panel):
     out = tmp_path / "flags.csv"
     run = CliRunner().invoke(app, ["flags", str(src), "--as-of", "2024-02-05", "--horizon", "13",
                                    "--area-col", "town", "--category-col", "topic", "--date-col", "date",
-                                   "--language", "en", "--kinds", "wave,surge", "--out", str(out)])
+                                   "--language", "en", "--kinds", "wave,surge", "--wave-model", "rule", "--out", str(out)])
     assert run.exit_code == 0, run.output
     got = pd.read_csv(out)
     # the original columns first, in their order; the flag vocabulary's newer columns after them

@@ -123,7 +123,7 @@ def test_flags_take_probabilities_from_the_caller(panel):
     fc = pd.concat([pd.DataFrame({"area": a, "category": c, "ds": fut, "mean": 30.0})
                     for a in "ABCDEF" for c in ("heat", "roads")])
     p = pd.DataFrame({"area": ["A", "B"], "category": ["roads", "roads"], "p_wave": [0.9, 0.1]})
-    f = flags(hist, as_of, forecasts=fc, kinds=("wave",), seasonal=False, wave_p=p, wave_prob=0.5)
+    f = flags(hist, as_of, forecasts=fc, kinds=("wave",), seasonal=False, wave_p=p, learned_floor=0.5)
     assert list(zip(f.area, f.category)) == [("A", "roads")]
     with pytest.raises(DataError, match="p_wave"):
         flags(hist, as_of, forecasts=fc, kinds=("wave",), wave_p=p.drop(columns="p_wave"))
@@ -147,7 +147,7 @@ def test_learned_flags_rank_by_the_mean_of_probability_and_forecast_ratio_ranks(
     fc = pd.concat([pd.DataFrame({"area": a, "category": "roads", "ds": fut, "mean": m}) for a, m in level.items()])
     p = pd.DataFrame({"area": list("ABCD"), "category": "roads", "p_wave": [0.9, 0.9, 0.9, 0.1],
                       "p_raw": [0.95, 0.6, 0.7, 0.1]})
-    kw = dict(forecasts=fc, kinds=("wave",), seasonal=False, wave_p=p, wave_prob=0.5)
+    kw = dict(forecasts=fc, kinds=("wave",), seasonal=False, wave_p=p, learned_floor=0.5)
     # ranks by p_raw A1 C2 B3 D4, by forecast ratio B1 C2 D3 A4: means B 2, C 2 (C's p_raw wins), A 2.5
     assert list(flags(hist, as_of, **kw)["area"]) == ["C", "B", "A"]
     assert list(flags(hist, as_of, wave_rank="score", **kw)["area"]) == ["B", "C", "A"]  # most cases above usual

@@ -126,6 +126,18 @@ TEMPLATES: dict[str, tuple[str, str]] = {  # key: (zh, en)
                   "{expected:count} cases from {start} to {end} (80%: {lo:count}-{hi:count}) against "
                   "{baseline:count} normally"),
     "wave.tail": ("；目前每{per}{now:count}件。", "; now {now:count} a {per}."),
+    "wave.learned": ("按本中心往年记录学得的模型，出现波峰的概率约{pct}%。",
+                     " A model learned from this centre's past records puts the chance of a wave at about {pct}%."),
+    "wave_model.learned": ("波峰概率由本中心{start}至{until}的记录学得（每{every}{units}取一个起点，共{origins}个起点，"
+                           "{positives}次波峰）。",
+                           "Wave probabilities learned from this centre's records {start} to {until} (one origin "
+                           "every {every} {units}: {origins} origins, {positives} waves)."),
+    "wave_model.why_short": ("至少需要{need}{units}的记录", "at least {need} {units} of records are needed"),
+    "wave_model.why_waves": ("过去只有{positives}次波峰可供学习，至少需要{need}次",
+                             "only {positives} past waves to learn from, at least {need} are needed"),
+    "wave_model.fallback": ("记录太短，无法学习波峰概率（{why}），本期波峰预警仍用规则判断。",
+                            "The history is too short to learn wave probabilities from ({why}); this run's wave "
+                            "flags use the rule."),
     "wave.history": ("；近{years}年峰值每{per}{peak_lo:count}件",
                      "; the last {years} years peaked at {peak_lo:count} cases a {per}"),
     "wave.history_range": ("；近{years}年峰值每{per}{peak_lo:count}-{peak_hi:count}件",

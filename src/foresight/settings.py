@@ -189,6 +189,22 @@ class FlagSettings:
         forecast ratio" in the top 20 on the development origins of both real logs at 13 and 26 weeks,
         the best of five rules (``benchmarks/skill.py --rank --dev-only``; docs/benchmarks.md, Skill).
         ``"score"``: by the cases above usual, as without ``wave_p``.
+    wave_model : {"learned", "rule"}
+        Where the wave trigger's probability comes from when none is passed in (``wave_p``).
+        ``"learned"`` (the default): :func:`foresight.warning.learned.learned_wave_p` fits the
+        calibrated wave classifier on the centre's own history before ``as_of`` (horizon = the run's;
+        every 4th past week, seeded) and the wave candidates are every active series with
+        ``p_wave >= learned_floor`` and a forecast total of at least ``wave_min`` cases, ranked by
+        ``wave_rank``: the short list ``benchmarks/skill.py --rank --flags`` scored (docs/benchmarks.md,
+        Skill). A history too short to learn from falls back to ``"rule"`` and says so. ``"rule"``: the
+        gamma-Poisson trigger (``wave_prob``, ``level_cv``, ``level_cases``).
+    learned_floor : float
+        The smallest learned probability a wave flag may have, 0.15: the threshold with the best F1 of
+        the whole wave flag set on the development origins (``benchmarks/skill.py``, three of the four
+        log x horizon runs), and the lowest of 0.05 / 0.1 / 0.15 / 0.2 that keeps the sample district's
+        wave flags at least 70% right (0.70; 84% of its seasonal waves flagged 4 weeks ahead). Lower
+        floors rank a little better on the real logs' development origins (hits at 20 over the TSB
+        rule, mean of four runs: 1.17 at 0.05, 1.12 at 0.15) but flag more series that see no wave.
     waves : WaveSettings
         Settings of the seasonal waves the flags use when they are not passed in.
     surges : SurgeSettings
@@ -215,6 +231,8 @@ class FlagSettings:
     min_excess: float = 2.0
     max_flags: int | None = 20
     wave_rank: str = "rank_avg"
+    wave_model: str = "learned"
+    learned_floor: float = 0.15
     waves: WaveSettings = field(default_factory=WaveSettings)
     surges: SurgeSettings = field(default_factory=SurgeSettings)
 
@@ -233,6 +251,10 @@ class FlagSettings:
             raise ConfigError("escalation_weeks must be >= 1.")
         if self.wave_rank not in ("rank_avg", "score"):
             raise ConfigError(f"wave_rank={self.wave_rank!r}: use 'rank_avg' or 'score'.")
+        if self.wave_model not in ("learned", "rule"):
+            raise ConfigError(f"wave_model={self.wave_model!r}: use 'learned' or 'rule'.")
+        if not 0 <= self.learned_floor < 1:
+            raise ConfigError(f"learned_floor={self.learned_floor} must be in [0, 1) (e.g. 0.15).")
         if self.max_flags is not None and self.max_flags < 1:
             raise ConfigError(f"max_flags={self.max_flags} must be >= 1, or None to keep all.")
 

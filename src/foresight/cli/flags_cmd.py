@@ -47,6 +47,10 @@ def flags_command(
         "--wave-prob", min=0.0, max=1.0,
         help="Flag a wave when the forecast gives at least this probability that the horizon total "
              "reaches the wave level (lower: more waves caught, more false ones).")] = _D.wave_prob,
+    wave_model: Annotated[str, typer.Option(
+        "--wave-model", help="learned: wave probabilities from a model fitted on this log's own history "
+                             "before --as-of (falls back to the rule, with a note, when it is too short); rule: "
+                             "the forecast's gamma-Poisson tail at --wave-prob.")] = _D.wave_model,
     alpha: Annotated[float, typer.Option(
         "--alpha", help="Surge false-alarm level (about 1000*alpha false alarms per 1,000 "
                         "series-weeks).")] = _D.surges.alpha,
@@ -101,9 +105,12 @@ def flags_command(
                 esc_cases = esc_cases.assign(area=load_areas(areas).lift(esc_cases["area"], level))
         typer.echo(f"flagging {panel.groupby(['area', 'category']).ngroups} series...", err=True)
         settings = _D.replace(kinds=wanted, wave_ratio=wave_ratio, wave_min=wave_min, wave_prob=wave_prob,
-                              alpha=alpha, min_excess=min_excess, max_flags=max_flags)
+                              alpha=alpha, min_excess=min_excess, max_flags=max_flags, wave_model=wave_model)
         fl = flags(panel, origin, horizon, settings=settings, cases=esc_cases, categories=tax, areas=areas,
                    language=language, freq=freq, country=country, subdiv=subdiv)
+        learn = fl.attrs.get("wave_model", {})
+        if "text" in learn:  # learned, or fell back to the rule: one line, no personal data
+            typer.echo(("note: " if learn["model"] == "learned" else "warning: ") + learn["text"], err=True)
         table = fl.reindex(columns=FLAG_COLUMNS)
         for col in ("start", "end"):
             table[col] = pd.to_datetime(table[col]).dt.strftime("%Y-%m-%d")

@@ -19,7 +19,7 @@ def report_command(
     config: Annotated[Path, typer.Option(
         "--config", help="Report config TOML (cases, store, mapping, areas, categories, as_of, horizon, freq, "
                          "teams, capacity_per_week, language, out_dir, suppress_below, seed, country, subdiv, level, "
-                         "backcheck). "
+                         "backcheck, min_excess, max_flags, wave_model, cluster). "
                          "Relative paths start at the config's folder.", show_default=False)],
     as_of: Annotated[str | None, typer.Option(
         "--as-of", help="Override the config's as_of (YYYY-MM-DD: a Monday for weekly, the 1st for monthly).",
@@ -33,6 +33,9 @@ def report_command(
                           "(e.g. tcp://10.0.0.5:8786), one task per top-level area; overrides the config's "
                           "cluster. An unreachable scheduler stops the run before any work (exit 1).",
         show_default=False)] = None,
+    wave_model: Annotated[str | None, typer.Option(
+        "--wave-model", help="Override the config's wave_model: learned (default: wave probabilities from a "
+                             "model fitted on the centre's own history) or rule.", show_default=False)] = None,
     progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Show progress bars.")] = True,
 ) -> None:
     """Run store -> panel -> forecast -> waves, surges, flags -> outreach plan -> report.
@@ -67,6 +70,10 @@ def report_command(
             changes["out_dir"] = out_dir.resolve()
         if cluster is not None:
             changes["cluster"] = cluster_address(cluster, where="--cluster")
+        if wave_model is not None:
+            if wave_model not in ("learned", "rule"):
+                raise c.ConfigError(f"--wave-model {wave_model!r}: use learned or rule.")
+            changes["wave_model"] = wave_model
         if changes:
             cfg = dataclasses.replace(cfg, **changes)
         c.check_output(Path(cfg.out_dir), option="out_dir", folder=True)
@@ -82,6 +89,8 @@ def report_command(
         except OSError as exc:
             c.fail(f"cannot write the report under {cfg.out_dir}: {exc}", EXIT_DATA)
     typer.echo(f"{result!r}", err=True)
+    if "wave_model" in result.info:  # learned from the centre's history, or fell back to the rule: one line
+        typer.echo(f"note: {result.info['wave_model']}", err=True)
     for step, error in result.notes.items():
         typer.echo(f"warning: report step {step!r} failed and is missing from the report: {error}", err=True)
     typer.echo(f"report written to {folder} in {time.perf_counter() - t0:.1f} s", err=True)

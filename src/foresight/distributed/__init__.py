@@ -173,7 +173,8 @@ def _merge(outs: list[PartitionOutput], settings: dict, *, as_of: pd.Timestamp) 
             sg.attrs[count] = sum(int(o.surges.attrs.get(count, 0)) for o in outs)
     fl = cat("flags")
     if len(fl):
-        fl = fl.sort_values(["score", "expected"], ascending=False, kind="stable", ignore_index=True)
+        if sum(len(o.flags) > 0 for o in outs) > 1:  # one partition keeps its own order (a learned wave ranking)
+            fl = fl.sort_values(["score", "expected"], ascending=False, kind="stable", ignore_index=True)
         if settings["max_flags"] is not None:
             fl = fl.head(int(settings["max_flags"])).copy()
         fl["rank"] = np.arange(1, len(fl) + 1)

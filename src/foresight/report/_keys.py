@@ -39,6 +39,8 @@ KEYS: dict[str, str] = {
                  "(weeks) or 3 (months), 0 turns it off",
     "min_excess": "no flag expecting fewer extra cases than this; default: foresight.warning.FlagSettings",
     "max_flags": "flags kept in the report; default: foresight.warning.FlagSettings",
+    "wave_model": '"learned" (default): wave probabilities learned from the centre\'s own history; "rule": the '
+                  'forecast\'s gamma-Poisson trigger',
     "cluster": 'address of a dask.distributed scheduler, e.g. "tcp://10.0.0.5:8786": the forecasts, waves, '
                "surges and flags run there, one task per top-level area; default: this machine",
 }

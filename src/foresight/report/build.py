@@ -307,6 +307,9 @@ def build_report(config: ReportConfig, *, cases: pd.DataFrame | None = None,
             flags = steps("flags", lambda: flags_step(panel, fc, as_of=as_of, config=config, taxonomy=taxonomy,
                                                        cases=level_cases, waves=wv, surges=sg),
                           optional=True, default=empty)
+        learn = getattr(flags, "attrs", {}).get("wave_model", {})
+        if "text" in learn:  # how the wave probabilities were learned, or why the rule was used instead
+            info["wave_model"] = learn["text"]
         if config.teams is None or config.capacity_per_week is None:
             plan = empty
             info["plan"] = render("info.plan", lang)

@@ -21,6 +21,7 @@ A centre keeps one TOML file beside its exports::
     backcheck = 4                    # back-check the flags issued this many periods ago (0 = off)
     min_excess = 2                   # no flag expecting fewer extra cases (default: FlagSettings)
     max_flags = 20                   # flags kept (default: FlagSettings)
+    wave_model = "learned"           # or "rule" (default: FlagSettings.wave_model)
     # cluster = "tcp://10.0.0.5:8786"  # optional: run the per-series work on this dask scheduler
 
 Relative paths resolve against the folder of the config file. Every wrong key or value raises a
@@ -92,7 +93,7 @@ class ReportConfig:
     backcheck : int or None
         The flags the run of this many periods ago issued are scored against what happened (0 turns it
         off); None means the default, 4 weeks or 3 months (see :attr:`backcheck_periods`).
-    min_excess, max_flags : float, int or None
+    min_excess, max_flags, wave_model : float, int, str or None
         Flag settings; None keeps :class:`~foresight.warning.FlagSettings`' defaults (see
         :attr:`flag_settings`).
     cluster : str or None
@@ -131,16 +132,17 @@ class ReportConfig:
     backcheck: int | None = None
     min_excess: float | None = None
     max_flags: int | None = None
+    wave_model: str | None = None
     cluster: str | None = None
     source: Path | None = None
 
     @property
     def flag_settings(self) -> Any:
         """The :class:`~foresight.warning.FlagSettings` of the report: the library's, with this config's
-        ``min_excess`` and ``max_flags`` when given."""
+        ``min_excess``, ``max_flags`` and ``wave_model`` when given."""
         from foresight.settings import FlagSettings
 
-        given = {k: getattr(self, k) for k in ("min_excess", "max_flags") if getattr(self, k) is not None}
+        given = {k: getattr(self, k) for k in ("min_excess", "max_flags", "wave_model") if getattr(self, k) is not None}
         return FlagSettings().replace(**given)
 
     @property
@@ -303,12 +305,14 @@ def report_config_from_dict(
         if isinstance(min_excess, bool) or not isinstance(min_excess, (int, float)) or not min_excess >= 0:
             raise check.bad("min_excess", min_excess, "must be a number of cases, 0 or more")
         min_excess = float(min_excess)
+    wave_model = check.choice("wave_model", v["wave_model"], ("learned", "rule")) if "wave_model" in v else None
     cluster = cluster_address(v["cluster"], where=where) if "cluster" in v else None
 
     return ReportConfig(
         cases=exports, store=store, mapping=mapping, areas=areas, categories=categories, as_of=as_of,
         horizon=horizon, freq=freq, teams=teams, capacity_per_week=capacity, language=language,
         out_dir=out_dir, suppress_below=suppress, seed=seed, country=country, subdiv=subdiv, level=level,
-        backcheck=backcheck, min_excess=min_excess, max_flags=max_flags, cluster=cluster,
+        backcheck=backcheck, min_excess=min_excess, max_flags=max_flags, wave_model=wave_model,
+        cluster=cluster,
         source=Path(source).resolve() if source is not None else None,
     )

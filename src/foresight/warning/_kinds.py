@@ -26,7 +26,7 @@ from foresight.periods import period_of_year, period_offset, periods_per_year, s
 from foresight.warning._reasons import wave_basis, wave_reason
 from foresight.settings import FlagSettings
 
-__all__ = ["PART_COLUMNS", "Part", "escalation_flags", "surge_flags", "wave_flags"]
+__all__ = ["PART_COLUMNS", "Part", "escalation_flags", "rank_learned", "surge_flags", "wave_flags"]
 
 PART_COLUMNS = ["area", "category", "kind", "start", "end", "expected", "expected_lo", "expected_hi", "observed",
                 "baseline", "excess", "p_wave", "score"]
@@ -113,7 +113,8 @@ def wave_flags(hist: pd.DataFrame, fc: pd.DataFrame, waves: pd.DataFrame, *, as_
     """Waves coming: the forecast total (or a recurring season starting) within the horizon.
 
     ``wave_p`` (``area, category, p_wave``, e.g. the learned probability) replaces the gamma-Poisson
-    probability of the forecast trigger when given.
+    trigger when given: every series of it with ``p_wave >= learned_floor`` is a candidate (exempt from
+    ``min_excess``: the probability is its evidence), and the reasons quote the probability.
     """
     fc = _horizon(fc, as_of, horizon, f)
     if fc.empty:
@@ -130,7 +131,9 @@ def wave_flags(hist: pd.DataFrame, fc: pd.DataFrame, waves: pd.DataFrame, *, as_
     if wave_p is not None:
         p = tot[["area", "category"]].merge(wave_p[["area", "category", "p_wave"]], how="left")["p_wave"]
         tot["p_wave"] = p.fillna(0.0).to_numpy()
-        trig = tot["p_wave"] >= (0.5 if s.wave_prob is None else s.wave_prob)
+        # every series the model scored whose chance clears the floor: the candidates the learned
+        # ranking (FlagSettings.wave_rank) orders, whatever the forecast's own total says
+        trig = p.notna().to_numpy() & (tot["p_wave"] >= s.learned_floor)
     elif s.wave_prob is None:
         trig = (tot["total"] >= s.wave_ratio * normal * horizon) & (tot["total"] >= s.wave_min)
     else:  # a likely-enough wave whose expected total is above normal, not mere noise
@@ -174,7 +177,8 @@ def wave_flags(hist: pd.DataFrame, fc: pd.DataFrame, waves: pd.DataFrame, *, as_
 
     def reasons(rows: pd.DataFrame) -> list[str]:
         rows = wave_basis(rows, waves, notes, f=f)
-        return [wave_reason(r, name=name, f=f, language=language, k=k) for r in rows.itertuples()]
+        return [wave_reason(r, name=name, f=f, language=language, k=k, learned=wave_p is not None)
+                for r in rows.itertuples()]
 
     return Part(tot, reasons)
 
@@ -274,3 +278,29 @@ def escalation_flags(cases: pd.DataFrame, hist: pd.DataFrame, *, as_of: pd.Times
                        observed=r.observed, baseline=r.baseline) for r in rows.itertuples()]
 
     return Part(g, reasons)
+
+
+# --- ranking by a learned probability (FlagSettings.wave_rank, issue 13) ---------------------------------
+def rank_learned(out: pd.DataFrame, wave_p: pd.DataFrame, fc: pd.DataFrame, hist: pd.DataFrame, *,
+                  as_of: pd.Timestamp, horizon: int, f: str) -> pd.DataFrame:
+    """Reorder the wave flags, in the places their scores gave them, by ``wave_rank="rank_avg"``.
+
+    The key is the mean of a series' rank by the learned probability (``p_raw`` when given) and by the
+    forecast's horizon total over the normal total, both ranked among all series of ``wave_p``; ties
+    go to the higher probability.
+    """
+    p = wave_p.set_index(["area", "category"])
+    learned = p["p_raw" if "p_raw" in p.columns else "p_wave"].astype(float).fillna(0.0)
+    total = _horizon(fc, as_of, horizon, f).groupby(["area", "category"], sort=False)["mean"].sum()
+    normal = _trailing_rate(hist, as_of, f).set_index(["area", "category"])["normal"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = total.reindex(p.index).fillna(0.0) / (normal.reindex(p.index) * horizon)
+    ratio = ratio.replace(np.inf, np.nan).fillna(0.0)
+    key = (learned.rank(ascending=False) + ratio.rank(ascending=False)) / 2
+    slots = np.flatnonzero(out["kind"].str.contains("wave", regex=False).to_numpy())
+    idx = pd.MultiIndex.from_frame(out.loc[slots, ["area", "category"]])
+    k = key.reindex(idx).fillna(np.inf).to_numpy()  # a series without a probability goes last
+    order = np.lexsort((-learned.reindex(idx).fillna(0.0).to_numpy(), k))
+    rows = np.arange(len(out))
+    rows[slots] = slots[order]
+    return out.iloc[rows].reset_index(drop=True)

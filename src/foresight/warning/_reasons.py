@@ -89,11 +89,12 @@ def _change(change, language: str) -> str:
     return render("change.zero", language) if change == "from zero" else ""
 
 
-def wave_reason(r, *, name: dict, f: str, language: str, k: int = 0) -> str:
+def wave_reason(r, *, name: dict, f: str, language: str, k: int = 0, learned: bool = False) -> str:
     """The reason of one wave flag (a row of :func:`wave_basis`'s output), counts below ``k`` hidden.
 
     ``r`` carries the window (``start``, ``end``), the window's ``expected`` with ``expected_lo`` and
-    ``expected_hi``, its ``baseline``, the current rate ``now`` and the basis facts.
+    ``expected_hi``, its ``baseline``, the current rate ``now`` and the basis facts; with ``learned``,
+    its ``p_wave`` is the learned probability and the reason ends by saying it.
     """
     label = name.get(r.category, r.category)
     start_label = period_label(int(period_of_year(pd.DatetimeIndex([r.start]), f)[0]) + 1, f, language=language)
@@ -102,6 +103,8 @@ def wave_reason(r, *, name: dict, f: str, language: str, k: int = 0) -> str:
     body = render("wave.body", language, k=k, start=pd.Timestamp(r.start).date(), end=pd.Timestamp(r.end).date(),
                   expected=r.expected, lo=r.expected_lo, hi=r.expected_hi, baseline=r.baseline)
     tail = render("wave.tail", language, k=k, per=per, now=now)
+    if learned and np.isfinite(r.p_wave):
+        tail += render("wave.learned", language, pct=int(round(100 * float(r.p_wave))))
     if r.basis == "seasonal":
         history = ""
         if np.isfinite(r.s_peak_low) and np.isfinite(r.s_years):

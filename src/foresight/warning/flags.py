@@ -2,7 +2,12 @@
 
 Three kinds:
 
-* ``wave``: the coming weeks will be a wave. Either the horizon total has at least a ``wave_prob``
+* ``wave``: the coming weeks will be a wave. By default (``FlagSettings.wave_model="learned"``) the
+  chance comes from a model learned on the log's own history
+  (:func:`foresight.warning.learned.learned_wave_p`): every series whose learned probability is at
+  least ``learned_floor`` is a candidate, ranked by ``wave_rank``; a history too short to learn from
+  falls back to the rule below and says so (``attrs["wave_model"]``). The rule: either the horizon
+  total has at least a ``wave_prob``
   chance of reaching ``wave_ratio`` times the normal total (the trailing 52-week weekly mean times the
   horizon) and ``wave_min`` cases, the total being gamma-Poisson (negative binomial) around the
   forecast's expected total with the level's own uncertainty (the weeks of a horizon share one
@@ -28,10 +33,11 @@ whose ``kind`` joins them with ``+`` (``wave+surge``) and whose reason gives eac
 score of every kind is the number of cases above usual it is about (``excess``: expected minus
 baseline over the window for a wave, observed minus baseline for a surge), escalations weighted by
 ``escalation_weight``; a merged flag scores the sum. Flags rank by how many petitions acting could
-prevent; no flag expects fewer than ``min_excess`` extra cases. With a learned probability
-(``wave_p``) the wave flags are ordered, in the places their scores give them, by
-``FlagSettings.wave_rank``: the mean of their ranks by the probability and by the forecast's ratio to
-normal, which caught more true waves in the top 20 than the probability alone or probability x excess.
+prevent; no flag expects fewer than ``min_excess`` extra cases (a learned wave candidate is exempt:
+its probability is its evidence). With a learned probability the wave flags are ordered, in the places
+their scores give them, by ``FlagSettings.wave_rank``: the mean of their ranks by the probability and
+by the forecast's ratio to normal, which caught more true waves in the top 20 than the probability
+alone or probability x excess.
 
 The settings are one :class:`~foresight.settings.FlagSettings` (with the wave and surge
 detectors' own settings inside); the waves and surges are passed in when a pipeline already has them
@@ -50,8 +56,7 @@ from foresight.errors import ConfigError, DataError
 from foresight.periods import panel_freq, shift
 from foresight.schemas import check_panel
 from foresight.settings import FLAG_KINDS, FlagSettings
-from foresight.warning._kinds import (PART_COLUMNS, Part, _horizon, _trailing_rate, escalation_flags, surge_flags,
-                                        wave_flags)
+from foresight.warning._kinds import PART_COLUMNS, Part, escalation_flags, rank_learned, surge_flags, wave_flags
 from foresight.warning.surges import surges as find_surges
 from foresight.warning.waves import waves as find_waves
 
@@ -250,17 +255,20 @@ def flags(
         :func:`foresight.warning.surges` at ``as_of``; found with ``settings.surges`` when absent.
     wave_p : DataFrame, optional
         Wave probabilities ``area, category, p_wave`` from elsewhere (e.g.
-        :func:`foresight.warning.learned.wave_probability` at the same ``as_of`` and ``horizon``): the
-        forecast trigger then flags ``p_wave >= wave_prob`` (0.5 when ``wave_prob`` is None) instead of
-        the gamma-Poisson tail, and the ``p_wave`` column holds them; series missing from it have
-        probability 0. The wave flags then rank by ``wave_rank`` (with ``p_raw``, the classifier's own
-        probability, breaking the calibration's ties when the frame has it).
+        :func:`foresight.warning.learned.wave_probability` at the same ``as_of`` and ``horizon``): every
+        series of it with ``p_wave >= learned_floor`` is then a wave candidate instead of the
+        gamma-Poisson trigger, and the ``p_wave`` column holds them; series missing from it are no
+        candidates. The wave flags then rank by ``wave_rank`` (with ``p_raw``, the classifier's own
+        probability, breaking the calibration's ties when the frame has it). Default: with
+        ``wave_model="learned"``, fitted here on ``panel`` before ``as_of``
+        (:func:`foresight.warning.learned.learned_wave_p`, ``seed``).
     language : {"en", "zh"}
         Language of the reasons.
     suppress_below : int, default 0
         Counts below it read ``"<k"`` in the reasons (:func:`foresight.text.count`).
     model, country, subdiv, seed
-        Passed to ``foresight.forecasting.forecast`` when the forecasts are computed here.
+        Passed to ``foresight.forecasting.forecast`` when the forecasts are computed here (``seed`` also
+        to the learned wave model).
     freq : str, optional
         ``"W"`` or ``"M"``; default ``panel.attrs["freq"]`` or weekly.
     **overrides
@@ -275,7 +283,9 @@ def flags(
         ``expected_hi``) and ``baseline`` are cases over that window: the forecast for a wave, what
         the season predicted for a surge or escalation, whose ``observed`` holds the count;
         ``excess`` the cases above usual; ``p_wave`` the probability that the horizon total reaches
-        the wave level; ``id`` is ``as_of/area/category``.
+        the wave level (the learned, calibrated probability when one is used); ``id`` is
+        ``as_of/area/category``. ``attrs["wave_model"]``: ``{"model": "learned" | "rule" | "given", ...}``,
+        with ``text``, one sentence on how the probabilities were learned or why the rule was used.
 
     Raises
     ------
@@ -294,9 +304,11 @@ def flags(
     >>> fc = pd.DataFrame({"area": "T1", "category": "school",
     ...                    "ds": pd.date_range("2024-01-01", periods=13, freq="W-MON"),
     ...                    "mean": [5.0] * 8 + [30.0] * 5, "p10": 2, "p90": 9})
-    >>> f = flags(panel, "2024-01-01", forecasts=fc, kinds=("wave",))
+    >>> f = flags(panel, "2024-01-01", forecasts=fc, kinds=("wave",))  # one series: too few waves to learn
     >>> f[["area", "kind", "start", "expected", "baseline"]].round(1).to_string(index=False)
     'area kind      start  expected  baseline\\n  T1 wave 2024-02-26     150.0      27.8'
+    >>> f.attrs["wave_model"]["model"]
+    'rule'
     """
     s = (settings or FlagSettings()).replace(**overrides) if overrides else (settings or FlagSettings())
     panel = check_panel(panel)
@@ -318,6 +330,12 @@ def flags(
         raise DataError(f"the panel has no periods before as_of={as_of.date()}; pass an earlier as_of.")
     nm = _names(categories, areas, language)
     k = int(suppress_below)
+    learn = {"model": "rule" if wave_p is None else "given"}
+    if "wave" in s.kinds and wave_p is None and s.wave_model == "learned":
+        from foresight.warning.own_history import learned_wave_p
+
+        wave_p, learn = learned_wave_p(hist, as_of, horizon=horizon, wave_ratio=s.wave_ratio, wave_min=s.wave_min,
+                                       freq=f, seed=seed, language=language)
     parts = []
     if "wave" in s.kinds:
         if forecasts is None:
@@ -335,16 +353,19 @@ def flags(
     if "escalation" in s.kinds and cases is not None:
         parts.append(escalation_flags(cases, hist, as_of=as_of, f=f, s=s, name=nm["category"], language=language,
                                       k=k))
-    parts = [Part(p.flags[p.flags["excess"] >= s.min_excess], p.reasons) for p in parts]
+    # a learned wave candidate's evidence is its probability (the floor), not the forecast's excess
+    learned = (lambda fl: (fl["kind"] == "wave") & (fl["p_wave"] >= s.learned_floor)) if wave_p is not None else (
+        lambda fl: False)
+    parts = [Part(p.flags[(p.flags["excess"] >= s.min_excess) | learned(p.flags)], p.reasons) for p in parts]
     parts = [p for p in parts if len(p.flags)]
     if not parts:
         out = pd.DataFrame({c: pd.Series(dtype="object") for c in FLAG_COLUMNS})
-        out.attrs.update(as_of=as_of, freq=f, horizon=horizon)
+        out.attrs.update(as_of=as_of, freq=f, horizon=horizon, wave_model=learn)
         return out
     out = _merge(pd.concat([p.flags[PART_COLUMNS] for p in parts], ignore_index=True))
     out = out.sort_values(["score", "expected"], ascending=False, kind="stable").reset_index(drop=True)
     if wave_p is not None and s.wave_rank == "rank_avg":
-        out = _rank_learned(out, wave_p, forecasts, hist, as_of=as_of, horizon=horizon, f=f)
+        out = rank_learned(out, wave_p, forecasts, hist, as_of=as_of, horizon=horizon, f=f)
     if s.max_flags is not None:
         out = out.head(int(s.max_flags)).copy()
     out["reason"] = _reasons(out, parts, language)  # worded only for the flags kept
@@ -355,31 +376,6 @@ def flags(
     out["area_name"] = out["area"].astype(str).map(nm["area"])
     out["category_name"] = out["category"].astype(str).map(nm["category"])
     out = out[FLAG_COLUMNS]
-    out.attrs.update(as_of=as_of, freq=f, horizon=horizon)
+    out.attrs.update(as_of=as_of, freq=f, horizon=horizon, wave_model=learn)
     return out
 
-
-# --- ranking by a learned probability (FlagSettings.wave_rank, issue 13) ---------------------------------
-def _rank_learned(out: pd.DataFrame, wave_p: pd.DataFrame, fc: pd.DataFrame, hist: pd.DataFrame, *,
-                  as_of: pd.Timestamp, horizon: int, f: str) -> pd.DataFrame:
-    """Reorder the wave flags, in the places their scores gave them, by ``wave_rank="rank_avg"``.
-
-    The key is the mean of a series' rank by the learned probability (``p_raw`` when given) and by the
-    forecast's horizon total over the normal total, both ranked among all series of ``wave_p``; ties
-    go to the higher probability.
-    """
-    p = wave_p.set_index(["area", "category"])
-    learned = p["p_raw" if "p_raw" in p.columns else "p_wave"].astype(float).fillna(0.0)
-    total = _horizon(fc, as_of, horizon, f).groupby(["area", "category"], sort=False)["mean"].sum()
-    normal = _trailing_rate(hist, as_of, f).set_index(["area", "category"])["normal"]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = total.reindex(p.index).fillna(0.0) / (normal.reindex(p.index) * horizon)
-    ratio = ratio.replace(np.inf, np.nan).fillna(0.0)
-    key = (learned.rank(ascending=False) + ratio.rank(ascending=False)) / 2
-    slots = np.flatnonzero(out["kind"].str.contains("wave", regex=False).to_numpy())
-    idx = pd.MultiIndex.from_frame(out.loc[slots, ["area", "category"]])
-    k = key.reindex(idx).fillna(np.inf).to_numpy()  # a series without a probability goes last
-    order = np.lexsort((-learned.reindex(idx).fillna(0.0).to_numpy(), k))
-    rows = np.arange(len(out))
-    rows[slots] = slots[order]
-    return out.iloc[rows].reset_index(drop=True)

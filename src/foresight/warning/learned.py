@@ -215,7 +215,7 @@ def fit_wave_model(
     freqs = {panel_freq(p, None) for p in panels}
     if len(freqs) != 1:
         raise ConfigError(f"the panels mix frequencies {sorted(freqs)}; pool panels of one frequency.")
-    parts, when = [], []
+    parts, when, origins = [], [], 0
     for p in panels:
         try:
             ex = training_examples(p, horizon=horizon, until=until, every=every, ratio=wave_ratio,
@@ -226,6 +226,7 @@ def fit_wave_model(
             continue
         ok = ~np.isnan(ex.label)
         parts.append((ex.X[ok], ex.label[ok], ex.total[ok]))
+        origins += len(np.unique(ex.origin[ok]))
         # rank the origins of each log by recency (0 = oldest, 1 = latest) for the holdout split
         o = ex.origin[ok]
         when.append((o - o.min()) / max(o.max() - o.min(), 1))
@@ -254,7 +255,7 @@ def fit_wave_model(
                                             early_stopping=False, random_state=seed)
         reg.fit(_seen(X), total)
     info = dict(examples=int(len(y)), positives=int(y.sum()), fit_examples=int(fit_rows.sum()),
-                calibration_examples=int(late.sum()) if cal is not None else 0, logs=len(parts),
+                calibration_examples=int(late.sum()) if cal is not None else 0, logs=len(parts), origins=origins,
                 until=str(pd.Timestamp(until).date()), every=every)
     return WaveModel(classifier=clf, regressor=reg, calibrator=cal, horizon=horizon, ratio=wave_ratio,
                      min_cases=wave_min, freq=freqs.pop(), info=info)
@@ -335,3 +336,4 @@ def wave_probability(
     out["p_raw"] = model.raw(ex.X) if len(ex.X) else np.array([])
     out.attrs.update(as_of=as_of, horizon=horizon, freq=f)
     return out[PROB_COLUMNS]
+
