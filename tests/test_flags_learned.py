@@ -41,7 +41,8 @@ def _flat_forecast(hist: pd.DataFrame) -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def learned(panel):
     hist = panel[panel.ds < AS_OF]
-    return flags(hist, AS_OF, forecasts=_flat_forecast(hist), kinds=("wave",), seasonal=False)
+    # the log's own history only: what it learned from these six towns (the pooled prior: its own test)
+    return flags(hist, AS_OF, forecasts=_flat_forecast(hist), kinds=("wave",), seasonal=False, wave_prior=False)
 
 
 def test_the_learned_default_flags_the_waves_the_rule_misses(panel, learned):
@@ -60,8 +61,10 @@ def test_the_learned_default_flags_the_waves_the_rule_misses(panel, learned):
 
 def test_the_learned_list_is_deterministic(panel, learned):
     hist = panel[panel.ds < AS_OF]
-    again = flags(hist, AS_OF, forecasts=_flat_forecast(hist), kinds=("wave",), seasonal=False)
+    again = flags(hist, AS_OF, forecasts=_flat_forecast(hist), kinds=("wave",), seasonal=False, wave_prior=False)
     pd.testing.assert_frame_equal(learned, again)
+    pooled = [flags(hist, AS_OF, forecasts=_flat_forecast(hist), kinds=("wave",), seasonal=False) for _ in range(2)]
+    pd.testing.assert_frame_equal(*pooled)
 
 
 def test_a_short_history_falls_back_to_the_rule_and_says_so(panel):
@@ -113,3 +116,19 @@ def test_cli_says_which_wave_model_ran(tmp_path, panel):
     assert len(notes) == 1 and notes[0].startswith("warning: ")
     assert "too short" not in CliRunner().invoke(app, [*args, "--wave-model", "rule"]).output
     assert CliRunner().invoke(app, [*args, "--wave-model", "magic"]).exit_code == 2
+
+
+def test_the_prior_pools_the_public_logs_and_the_own_only_model_does_not(panel):
+    """``wave_prior`` (the default) adds the shipped public logs' examples; ``prior=False`` learns from the log alone."""
+    hist = panel[panel.ds < AS_OF]
+    p_own, own = learned_wave_p(hist, AS_OF, horizon=13, max_iter=20, prior=False)
+    p_pool, pooled = learned_wave_p(hist, AS_OF, horizon=13, max_iter=20, prior=True)
+    assert not own["prior"] and pooled["prior"] and FlagSettings().wave_prior
+    assert pooled["examples"] > 10 * own["examples"], "the public logs hold far more examples than six towns"
+    assert "public logs" in pooled["text"] and "public logs" not in own["text"]
+    assert p_own[["area", "category"]].equals(p_pool[["area", "category"]]), "scored: the centre's series only"
+    assert not np.allclose(p_own["p_raw"], p_pool["p_raw"]), "the pooled model is another model"
+    monthly = panel.assign(ds=panel["ds"].dt.to_period("M").dt.start_time).groupby(
+        ["area", "category", "ds"], as_index=False)["y"].sum()
+    _, m_info = learned_wave_p(monthly, "2025-02-01", horizon=3, freq="M", max_iter=20, prior=True)
+    assert m_info.get("prior") in (False, None), "no weekly prior for a monthly run"

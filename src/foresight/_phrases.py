@@ -132,6 +132,11 @@ TEMPLATES: dict[str, tuple[str, str]] = {  # key: (zh, en)
                            "{positives}次波峰）。",
                            "Wave probabilities learned from this centre's records {start} to {until} (one origin "
                            "every {every} {units}: {origins} origins, {positives} waves)."),
+    "wave_model.prior": ("同时参考随 foresight 发布的公开记录（纽约市议会来件 2015-2021、苏黎世城市报修 2016-2023 "
+                         "的每周件数；上面的起点数和波峰数包括这两份记录）。",
+                         " Pooled with the public logs shipped with foresight (weekly counts of the NYC council "
+                         "cases 2015-2021 and the Zurich city reports 2016-2023; the origins and waves above "
+                         "include theirs)."),
     "wave_model.why_short": ("至少需要{need}{units}的记录", "at least {need} {units} of records are needed"),
     "wave_model.why_waves": ("过去只有{positives}次波峰可供学习，至少需要{need}次",
                              "only {positives} past waves to learn from, at least {need} are needed"),

@@ -191,7 +191,7 @@ class FlagSettings:
         ``"score"``: by the cases above usual, as without ``wave_p``.
     wave_model : {"learned", "rule"}
         Where the wave trigger's probability comes from when none is passed in (``wave_p``).
-        ``"learned"`` (the default): :func:`foresight.warning.learned.learned_wave_p` fits the
+        ``"learned"`` (the default): :func:`foresight.warning.own_history.learned_wave_p` fits the
         calibrated wave classifier on the centre's own history before ``as_of`` (horizon = the run's;
         every 4th past week, seeded) and the wave candidates are every active series with
         ``p_wave >= learned_floor`` and a forecast total of at least ``wave_min`` cases, ranked by
@@ -205,6 +205,13 @@ class FlagSettings:
         wave flags at least 70% right (0.70; 84% of its seasonal waves flagged 4 weeks ahead). Lower
         floors rank a little better on the real logs' development origins (hits at 20 over the TSB
         rule, mean of four runs: 1.17 at 0.05, 1.12 at 0.15) but flag more series that see no wave.
+    wave_prior : bool
+        The learned model also learns from the public logs shipped with foresight
+        (:func:`foresight.warning.prior.prior_panels`; weekly runs): the variant ``learned_pooled`` that
+        ranked above the centre's own history alone on three of the four development runs of
+        ``benchmarks/skill.py --rank`` (hits at 20 over the TSB rule 1.148 / 1.078 / 1.188 / 1.290
+        against 1.102 / 0.967 / 1.125 / 1.300, NYC and Zurich at 13 and 26 weeks), and what a centre
+        with two years of records needs. False learns from the centre's own history only.
     waves : WaveSettings
         Settings of the seasonal waves the flags use when they are not passed in.
     surges : SurgeSettings
@@ -233,6 +240,7 @@ class FlagSettings:
     wave_rank: str = "rank_avg"
     wave_model: str = "learned"
     learned_floor: float = 0.15
+    wave_prior: bool = True
     waves: WaveSettings = field(default_factory=WaveSettings)
     surges: SurgeSettings = field(default_factory=SurgeSettings)
 

@@ -335,7 +335,7 @@ def flags(
         from foresight.warning.own_history import learned_wave_p
 
         wave_p, learn = learned_wave_p(hist, as_of, horizon=horizon, wave_ratio=s.wave_ratio, wave_min=s.wave_min,
-                                       freq=f, seed=seed, language=language)
+                                       freq=f, seed=seed, language=language, prior=s.wave_prior)
     parts = []
     if "wave" in s.kinds:
         if forecasts is None:

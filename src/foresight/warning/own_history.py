@@ -18,6 +18,7 @@ from foresight.errors import DataError
 from foresight.periods import panel_freq, period_range, periods_per_year, shift
 from foresight.text import render
 from foresight.warning.learned import fit_wave_model, wave_probability
+from foresight.warning.prior import prior_panels
 
 __all__ = ["LEARN_EVERY", "MIN_WAVES", "learned_wave_p"]
 
@@ -31,7 +32,7 @@ MIN_WAVES = 20
 
 
 def learned_wave_p(hist: pd.DataFrame, as_of, *, horizon: int, wave_ratio: float = 1.5, wave_min: float = 10.0,
-                   freq: str | None = None, seed: int = 0, language: str = "en",
+                   freq: str | None = None, seed: int = 0, language: str = "en", prior: bool = False,
                    max_iter: int = 100) -> tuple[pd.DataFrame | None, dict]:
     """The product's learned wave probabilities: a model fitted on the centre's own history, applied at ``as_of``.
 
@@ -55,6 +56,11 @@ def learned_wave_p(hist: pd.DataFrame, as_of, *, horizon: int, wave_ratio: float
         Random state of the boosting model (the same inputs give the same probabilities).
     language : {"en", "zh"}
         Language of ``info["text"]``.
+    prior : bool
+        Also learn from the public logs' weekly counts shipped with foresight
+        (:func:`foresight.warning.prior.prior_panels`: the NYC council cases 2015-2021 and the Zurich
+        city reports 2016-2023; weekly runs only, a monthly run learns from its own history alone).
+        The calibration still uses the centre's own latest origins.
     max_iter : int
         Boosting iterations.
 
@@ -91,7 +97,8 @@ def learned_wave_p(hist: pd.DataFrame, as_of, *, horizon: int, wave_ratio: float
     if len(period_range(pd.to_datetime(hist["ds"]).min(), shift(as_of, -1, f), f)) < need:
         return fallback(render("wave_model.why_short", language, need=need, units=units))
     try:
-        m = fit_wave_model(hist, until=as_of, horizon=horizon, wave_ratio=wave_ratio, wave_min=wave_min,
+        pooled = [hist, *prior_panels(f)] if prior else hist
+        m = fit_wave_model(pooled, until=as_of, horizon=horizon, wave_ratio=wave_ratio, wave_min=wave_min,
                            every=every, expected=False, max_iter=max_iter, seed=seed)
     except DataError:  # no labelled origin before as_of
         return fallback(render("wave_model.why_short", language, need=need, units=units))
@@ -102,6 +109,8 @@ def learned_wave_p(hist: pd.DataFrame, as_of, *, horizon: int, wave_ratio: float
     until = pd.to_datetime(hist["ds"]).max().date()
     info = dict(model="learned", origins=m.info["origins"], examples=m.info["examples"],
                 positives=m.info["positives"], every=every,
+                prior=bool(prior and f == "W"),
                 text=render("wave_model.learned", language, start=start, until=until, every=every, units=units,
-                            origins=m.info["origins"], positives=m.info["positives"]))
+                            origins=m.info["origins"], positives=m.info["positives"])
+                + (render("wave_model.prior", language) if prior and f == "W" else ""))
     return p, info
