@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import re
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -319,3 +320,22 @@ def test_the_outlook_slot_shows_the_waves_due_within_their_preparation_time():
     assert "一镇（T1）" in table and "入学学位" in table and "2027-01-04" in table
     assert re.search(r'<td class="n">37</td><td class="n">25–51</td><td class="n">6</td><td class="n">8</td>', table)
     assert "2027-06-07" not in table, "a wave 28 weeks away needs 4 weeks of preparation: not yet"
+
+
+def test_a_file_already_in_the_store_shows_the_counts_of_the_ingest_that_took_it(tmp_path):
+    """Rerunning a report on the same exports: every row of the quality table still adds up."""
+    from foresight.report._inputs import read_inputs
+    from foresight.report.render import _in_store
+
+    sample = Path(__file__).resolve().parents[1] / "data" / "samples" / "district"
+    cfg = ReportConfig(store=tmp_path / "s.duckdb", cases=(sample / "exports" / "export_week_1.csv",
+                                                          sample / "exports" / "export_week_2.csv"),
+                       mapping=sample / "mapping.toml", areas=sample / "areas.csv",
+                       categories=sample / "categories.csv", as_of=pd.Timestamp("2026-11-23"))
+    _, _, first = read_inputs(cfg, progress=False)
+    _, _, again = read_inputs(cfg, progress=False)
+    assert first["first_ingest"].isna().all() and first["accepted"].sum() > 3000
+    assert again["first_ingest"].tolist() == [1, 2]
+    assert again[["read", "accepted", "rejected"]].equals(first[["read", "accepted", "rejected"]])
+    assert (again["read"] == again["accepted"] + again["rejected"]).all()
+    assert "2" in _in_store(2, "zh") and "ingest 2" in _in_store(2, "en") and _in_store(pd.NA, "en") == ""

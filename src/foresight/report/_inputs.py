@@ -64,14 +64,40 @@ def read_inputs(config: ReportConfig, *, progress: bool) -> tuple[pd.DataFrame, 
         cases = store.cases()
         rejects = store.rejects()
         log = store.ingest_log()
+        sources = store.sources()
     if records:
-        reads = pd.DataFrame([{"source": ", ".join(s.source for s in r.sources), "read": r.rows_read,
-                               "accepted": r.accepted, "rejected": r.rejected, "skipped": r.skipped}
-                              for r in records])
+        reads = _source_counts(records, log, sources)
     else:
         reads = log[["sources", "rows_read", "accepted", "rejected"]].rename(
-            columns={"sources": "source", "rows_read": "read"})
+            columns={"sources": "source", "rows_read": "read"}).assign(first_ingest=pd.NA)
     return cases, rejects, reads
+
+
+def _source_counts(records: list, log: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
+    """Rows read, accepted and rejected per input file of this run.
+
+    A file the store had already ingested (same sha256) is not read again: its row shows the counts
+    of the ingest that first took it, and ``first_ingest`` names that ingest, so read = accepted +
+    rejected holds on every row of the report's table.
+    """
+    first = sources[~sources["skipped"].astype(bool)].drop_duplicates("sha256").set_index("sha256")["ingest_id"]
+    by_id = log.set_index("ingest_id")
+    n_sources = sources.groupby("ingest_id").size()
+    rows = []
+    for r in records:
+        row = {"source": ", ".join(s.source for s in r.sources), "read": r.rows_read, "accepted": r.accepted,
+               "rejected": r.rejected, "first_ingest": pd.NA}
+        shas = {s.sha256 for s in r.sources}
+        if r.status == "duplicate" and len(shas) == 1 and next(iter(shas)) in first.index:
+            earlier = by_id.loc[int(first[next(iter(shas))])]
+            row["first_ingest"] = int(earlier.name)
+            if n_sources[earlier.name] == 1:  # that ingest's counts are this file's alone
+                row.update(read=int(earlier["rows_read"]), accepted=int(earlier["accepted"]),
+                           rejected=int(earlier["rejected"]))
+            else:  # taken with other files: its counts cannot be split by file
+                row.update(accepted=pd.NA, rejected=pd.NA)
+        rows.append(row)
+    return pd.DataFrame(rows)
 
 
 def reject_summary(rejects: pd.DataFrame) -> pd.DataFrame:

@@ -37,6 +37,13 @@ def _rows(frame: pd.DataFrame | None, limit: int | None = None) -> list[dict[str
     return f.to_dict(orient="records")
 
 
+def _in_store(first_ingest: Any, language: str) -> str:
+    """The quality table's note on a file the store had already taken (its counts are that ingest's)."""
+    if first_ingest is None or first_ingest is pd.NA or (isinstance(first_ingest, float) and np.isnan(first_ingest)):
+        return ""
+    return render("quality.in_store", language, ingest=int(first_ingest))
+
+
 def render_html(result: Any, *, standalone: bool = True, top: int = 10) -> str:
     """The report as one HTML page: charts embedded as base64 PNG, no script or style from the network.
 
@@ -153,7 +160,8 @@ def render_html(result: Any, *, standalone: bool = True, top: int = 10) -> str:
         used=bc.get("prev_as_of", "")) if bc.get("fallback") else "")
     headline = _headline(result, t, flag_rows, k)
     reads = [{"source": _source(r.get("source", ""), t), "read": count(r.get("read")),
-              "accepted": count(r.get("accepted")), "rejected": count(r.get("rejected"))}
+              "accepted": count(r.get("accepted")), "rejected": count(r.get("rejected")),
+              "note": _in_store(r.get("first_ingest"), cfg.language)}
              for r in _rows(result.reads)]
     rejects = [{"source": r["source"], "column": column_name(r["column"], cfg.language), "reason": reject_reason(r["reason"], cfg.language),
                 "rows": count(r["rows"])} for r in _rows(result.rejects, 15)]
