@@ -7,6 +7,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 NYC_DIR = ROOT.parent / "shared" / "data" / "nyc-council-cases"
 NYC_CASES = NYC_DIR / "cases_2015_2021.csv.gz"
+ZURICH_REPORTS = ROOT.parent / "shared" / "data" / "zurich-city-reports" / "reports_2016_2023.csv.gz"
 NYC_MAPPING = ROOT / "data" / "mappings" / "nyc-council.toml"
 SAMPLES = ROOT / "data" / "samples" / "district"
 

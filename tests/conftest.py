@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from _support import NYC_CASES, PII
+from _support import NYC_CASES, PII, ZURICH_REPORTS
 
 
 def pytest_configure(config):
@@ -25,6 +25,7 @@ def pytest_configure(config):
 
 def pytest_collection_modifyitems(config, items):
     skip_nyc = pytest.mark.skip(reason=f"NYC cases not found at {NYC_CASES}")
+    skip_zurich = pytest.mark.skip(reason=f"Zurich reports not found at {ZURICH_REPORTS}")
     missing = {
         "requires_prophet": importlib.util.find_spec("prophet") is None,
         "requires_statsforecast": importlib.util.find_spec("statsforecast") is None,
@@ -33,6 +34,8 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "requires_nyc" in item.keywords and not NYC_CASES.exists():
             item.add_marker(skip_nyc)
+        if "requires_zurich" in item.keywords and not ZURICH_REPORTS.exists():
+            item.add_marker(skip_zurich)
         for mark, absent in missing.items():
             if mark in item.keywords and absent:
                 item.add_marker(pytest.mark.skip(reason=f"{mark}: not installed"))
