@@ -8,9 +8,10 @@ Usage (from the repository root)::
     .venv/bin/python benchmarks/speed.py --pipeline --sizes 10000 --profile             # + where flags spend it
     .venv/bin/python benchmarks/speed.py --cases 20000000 --sizes 100000                # 20M cases -> panel
 
-``--pipeline`` times forecast -> waves -> surges -> flags (``flags`` given the forecasts, waves and
-surges, as the report passes them) on the same synthetic panel, each step with its wall time, plus the
-process' peak RSS; ``--profile`` adds a cProfile of the early-warning steps
+``--pipeline`` times panel -> forecast -> waves -> surges -> flags (``flags`` given the forecasts,
+waves and surges, as the report passes them), each step with its wall time, plus the process' peak
+RSS; the panel is counted by ``to_panel`` from ``--cases-per-series`` cases per series in Parquet
+(written first by a separate process; ``0``: the synthetic panel built in memory); ``--profile`` adds a cProfile of the early-warning steps
 (``benchmarks/results/profile_warning_<n>.txt``). ``--cases N`` writes N cases spread over the panel's
 series as Parquet, then times ``to_panel(path)`` (DuckDB counts, the zero-fill in NumPy).
 
@@ -33,6 +34,7 @@ import platform
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -44,6 +46,8 @@ from _common import RESULTS, markdown_table, update_docs_section  # noqa: E402
 
 WEEKS = 260
 HORIZON = 13
+START = pd.Timestamp("2019-01-07")
+AS_OF = START + pd.Timedelta(weeks=WEEKS)  # the first forecast week of the synthetic panels
 
 
 def synthetic_panel(n: int, *, seed: int = 0, weeks: int = WEEKS) -> pd.DataFrame:
@@ -58,7 +62,7 @@ def synthetic_panel(n: int, *, seed: int = 0, weeks: int = WEEKS) -> pd.DataFram
     mu = level[:, None] * (1 + amp[:, None] * np.sin(2 * np.pi * t[None, :] / 52 + phase[:, None]))
     disp = 2.0
     y = rng.negative_binomial(disp, disp / (disp + mu)).astype("int64")
-    ds = pd.date_range("2019-01-07", periods=weeks, freq="W-MON")
+    ds = pd.date_range(START, periods=weeks, freq="W-MON")
     idx = np.arange(n)
     areas = np.array([f"A{i:05d}" for i in range(n_area)], dtype=object)
     cats = np.array([f"C{j:02d}" for j in range(n_cat)], dtype=object)
@@ -124,8 +128,8 @@ def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
 
 
-def pipeline_worker(n: int, seed: int, profile: bool) -> dict:
-    """Time forecast -> waves -> surges -> flags on one synthetic panel (inside a subprocess)."""
+def pipeline_worker(n: int, seed: int, profile: bool, parquet: str | None = None, n_cases: int = 0) -> dict:
+    """Time panel -> forecast -> waves -> surges -> flags on one synthetic panel (inside a subprocess)."""
     import cProfile
     import io
     import pstats
@@ -134,8 +138,15 @@ def pipeline_worker(n: int, seed: int, profile: bool) -> dict:
     from foresight.warning import flags, surges, waves
 
     t0 = time.perf_counter()
-    panel = synthetic_panel(n, seed=seed)
-    out = {"n_series": n, "panel_s": time.perf_counter() - t0, "panel_mb": panel.memory_usage(deep=True).sum() / 2**20}
+    if parquet is None:  # the benchmark's own generator (not foresight code)
+        panel = synthetic_panel(n, seed=seed)
+    else:  # the cases in Parquet counted into the panel, as the store does (DuckDB)
+        from foresight.panel import to_panel
+
+        panel = to_panel(parquet, freq="W", as_of=AS_OF)
+        panel.attrs.update(country="CN")
+    out = {"n_series": n, "panel_s": time.perf_counter() - t0, "panel_mb": panel.memory_usage(deep=True).sum() / 2**20,
+           "panel_from": "parquet" if parquet else "memory", "cases": n_cases}
     as_of = panel.attrs["as_of"]
     prof = cProfile.Profile() if profile else None
     steps = {
@@ -161,6 +172,7 @@ def pipeline_worker(n: int, seed: int, profile: bool) -> dict:
     out["steps_cpu_s"] = sum(out[f"{k}_cpu_s"] for k in steps)
     out["peak_rss_mb"] = _rss_mb()
     out["flags"] = len(res["flags"])
+    out["series"] = int(panel.groupby(["area", "category"], sort=False, observed=True).ngroups)
     if prof is not None:
         buf = io.StringIO()
         pstats.Stats(prof, stream=buf).sort_stats("cumulative").print_stats(40)
@@ -170,20 +182,24 @@ def pipeline_worker(n: int, seed: int, profile: bool) -> dict:
     return out
 
 
+def write_cases(n: int, n_cases: int, seed: int, path: Path) -> int:
+    """Write :func:`synthetic_cases` to one Parquet file; returns the number of cases."""
+    import pyarrow.parquet as pq
+
+    table = synthetic_cases(n, n_cases, seed=seed)
+    pq.write_table(table, path, row_group_size=1 << 20)
+    return table.num_rows
+
+
 def cases_worker(n: int, n_cases: int, seed: int) -> dict:
     """Write ``n_cases`` cases over ``n`` series as Parquet, then time ``to_panel`` on it (in a subprocess)."""
     import tempfile
 
-    import pyarrow.parquet as pq
-
     from foresight.panel import to_panel
 
-    table = synthetic_cases(n, n_cases, seed=seed)
     folder = Path(tempfile.mkdtemp(prefix="foresight-bench-"))
     path = folder / "cases.parquet"
-    pq.write_table(table, path, row_group_size=1 << 20)
-    n_rows = table.num_rows
-    del table
+    n_rows = write_cases(n, n_cases, seed, path)
     rss_before = _rss_mb()
     t0 = time.perf_counter()
     p = to_panel(path, freq="W")
@@ -215,21 +231,28 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--pipeline", action="store_true", help="time forecast, waves, surges and flags")
     ap.add_argument("--profile", action="store_true", help="with --pipeline: cProfile the warning steps")
     ap.add_argument("--cases", type=int, default=0, help="time to_panel on this many cases in Parquet")
+    ap.add_argument("--cases-per-series", type=int, default=200,
+                    help="with --pipeline: the panel is counted from this many cases per series in Parquet "
+                         "(20M for 100k series; 0: the panel built in memory by the benchmark's generator)")
+    ap.add_argument("--parquet", help=argparse.SUPPRESS)
+    ap.add_argument("--write-cases", help=argparse.SUPPRESS)
     ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--n", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.worker:
-        if args.cases:
+        if args.write_cases:
+            print(json.dumps({"cases": write_cases(args.n, args.cases, args.seed, Path(args.write_cases))}))
+        elif args.cases and not args.pipeline:
             print(json.dumps(cases_worker(args.n, args.cases, args.seed)))
         elif args.pipeline:
-            print(json.dumps(pipeline_worker(args.n, args.seed, args.profile)))
+            print(json.dumps(pipeline_worker(args.n, args.seed, args.profile, args.parquet, args.cases)))
         else:
             print(json.dumps(worker(args.n, args.model, args.seed)))
         return 0
-    if args.cases:
-        return _main_cases(args)
     if args.pipeline:
         return _main_pipeline(args)
+    if args.cases:
+        return _main_cases(args)
 
     load = os.getloadavg()
     rows = []
@@ -304,7 +327,13 @@ def _main_pipeline(args: argparse.Namespace) -> int:
     rows = []
     for n in args.sizes:
         extra = ["--pipeline"] + (["--profile"] if args.profile else [])
-        r = run_sub(n, args.model, args.seed, *extra)
+        with tempfile.TemporaryDirectory(prefix="foresight-bench-") as tmp:
+            if args.cases_per_series:  # written by its own process: not in the pipeline's peak memory
+                path = str(Path(tmp) / "cases.parquet")
+                n_cases = args.cases_per_series * n
+                run_sub(n, args.model, args.seed, "--write-cases", path, "--cases", str(n_cases))
+                extra += ["--parquet", path, "--cases", str(n_cases)]
+            r = run_sub(n, args.model, args.seed, *extra)
         print(r, flush=True)
         rows.append(r)
     res = pd.DataFrame(rows)
@@ -318,7 +347,7 @@ def _main_pipeline(args: argparse.Namespace) -> int:
         checks.append((f"early warning {b['warning_s']:.1f} s vs forecast {b['forecast_s']:.1f} s "
                        "(as fast as forecasting)", b["warning_s"] <= b["forecast_s"]))
     show = res.assign(peak_rss_gb=res["peak_rss_mb"] / 1024)[
-        ["n_series", "panel_s", "forecast_s", "waves_s", "surges_s", "flags_s", "pipeline_s", "steps_cpu_s",
+        ["n_series", "series", "panel_s", "forecast_s", "waves_s", "surges_s", "flags_s", "pipeline_s", "steps_cpu_s",
          "peak_rss_gb"]]
     md = markdown_table(show, floatfmt="{:.2f}")
     check_md = "\n".join(f"- {'PASS' if ok else 'FAIL'}: {txt}" for txt, ok in checks)
@@ -326,15 +355,24 @@ def _main_pipeline(args: argparse.Namespace) -> int:
     print(check_md)
     if not args.no_docs:
         cmd = "python benchmarks/speed.py --pipeline --sizes " + " ".join(map(str, args.sizes))
+        if args.cases_per_series:
+            panel_text = (f"The cases: {args.cases_per_series} per series of the forecast benchmark's synthetic panel "
+                          "(20 categories x areas, 260 weeks; Poisson around its counts, a random weekday each), "
+                          "written to one Parquet file by a separate process; `panel_s` is `to_panel(path)` "
+                          "(DuckDB counts, as the case store does); `series` counts the series with a case.")
+        else:
+            cmd += " --cases-per-series 0"
+            panel_text = ("The synthetic panel of the forecast benchmark (20 categories x areas, 260 weeks); "
+                          "`panel_s` builds it in memory (the benchmark's generator, not foresight code).")
         body = f"""
 {_header(cmd, load)}
 
-The synthetic panel of the forecast benchmark (20 categories x areas, 260 weeks); `panel_s` builds it
-in memory. Then `forecast(panel, 13)`, `waves(panel)`, `surges(panel, as_of)` and `flags(panel, as_of,
+{panel_text}
+Then `forecast(panel, 13)`, `waves(panel)`, `surges(panel, as_of)` and `flags(panel, as_of,
 13, forecasts=..., waves=..., surges=...)` (given the three, as the weekly report passes them: flags
 then only checks, ranks and words), each timed; `steps_cpu_s` is the CPU time the process spent in
 the four steps (`time.process_time`; on a shared machine the wall times grow with the load, this much
-less); peak RSS is the subprocess' `ru_maxrss` over all steps.
+less); peak RSS is the subprocess' `ru_maxrss` over the panel and all steps.
 
 {md}
 

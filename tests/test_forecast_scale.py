@@ -81,3 +81,49 @@ def test_weekly_index_and_weekday_check() -> None:
     # second-resolution dates take the general path and agree
     p3 = p.assign(ds=p["ds"].astype("datetime64[s]"))
     assert to_matrix(check_panel(p3), "W").y.tolist() == M.y.tolist()
+
+
+def _mixed_panel(n: int, seed: int) -> pd.DataFrame:
+    """``n`` weekly series: busy, sparse, all-zero, late starters, level shifts, bursts and gaps."""
+    rng = np.random.default_rng(seed)
+    T = 200
+    ds = pd.date_range("2021-01-04", periods=T, freq="W-MON")
+    t = np.arange(T)
+    level = rng.lognormal(0.0, 1.5, n)
+    mu = level[:, None] * (1 + rng.uniform(0, 0.8, n)[:, None] * np.sin(2 * np.pi * t / 52 + rng.uniform(0, 6, n)[:, None]))
+    mu[n // 7::7] *= np.where(t >= 150, 3.0, 1.0)  # level shifts
+    y = rng.negative_binomial(2.0, 2.0 / (2.0 + mu)).astype(float)
+    y[n // 5::9, 120:124] += 40  # bursts
+    y[::11] = 0  # no cases at all
+    frame = pd.DataFrame({"area": np.repeat([f"a{i // 8:03d}" for i in range(n)], T),
+                          "category": np.repeat([f"c{i % 8}" for i in range(n)], T),
+                          "ds": np.tile(ds, n), "y": y.ravel()})
+    start = np.repeat(np.where(np.arange(n) % 6 == 0, rng.integers(0, 150, n), 0), T)  # late starters
+    keep = (np.tile(t, n) >= start) & (rng.uniform(size=n * T) > 0.01)  # and gaps
+    return frame[keep].reset_index(drop=True)
+
+
+def test_engine_in_blocks_of_series_equals_the_whole_matrix(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The engine and the Poisson IRLS work a block of series at a time (speed); with blocks of 7
+    series they give the numbers of one whole-matrix block (the code before blocking)."""
+    from foresight import _glm
+    from foresight.forecasting import _core, forecast, forecast_hierarchy
+    from foresight.warning import surges
+
+    panel = _mixed_panel(300, 5)
+    as_of = panel["ds"].max() + pd.Timedelta(weeks=1)
+
+    def run() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+        return (forecast(panel, 8, country="CN"), forecast_hierarchy(panel, 8, country="CN"),
+                surges(panel, as_of, freq="W"))
+
+    monkeypatch.setattr(_glm, "BLOCK", 10**9)
+    monkeypatch.setattr(_core, "BLOCK", 10**9)
+    whole = run()
+    monkeypatch.setattr(_glm, "BLOCK", 7)
+    monkeypatch.setattr(_core, "BLOCK", 7)
+    blocked = run()
+    assert whole[0]["note"].str.startswith("level shift").any() and (whole[0]["note"] == "no cases yet").any()
+    assert len(whole[2]) > 0  # the bursts were found
+    for a, b in zip(whole, blocked, strict=True):
+        pd.testing.assert_frame_equal(b, a, check_exact=False, rtol=1e-9, atol=1e-12)

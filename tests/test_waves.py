@@ -218,7 +218,8 @@ def test_array_helpers_equal_the_numpy_reference_operations():
 
 
 def test_profile_in_blocks_of_series_equals_the_whole_matrix(monkeypatch):
-    """The seasonal profile is computed a block of series at a time (memory); block edges change nothing."""
+    """The seasonal profile and the per-year off-season rates are computed a block of series at a time
+    (memory); block edges change nothing."""
     from foresight.warning import _seasons
 
     rng = np.random.default_rng(7)

@@ -185,7 +185,7 @@ def _merge(outs: list[PartitionOutput], settings: dict, *, as_of: pd.Timestamp) 
     tot_p = rollup(cat_p, over=("area", "category"))
     hier = None
     if settings["hierarchy"]:  # the second pass sums the partitions' bottoms into categories and total
-        hier = merge_hierarchies([o.hierarchy for o in outs], cat_p, settings)
+        hier = merge_hierarchies([o.forecasts for o in outs], [o.hierarchy for o in outs], cat_p, settings)
         cat_fc, tot_fc = (hier[hier["level"] == lv].drop(columns="level").reset_index(drop=True)
                           for lv in ("category", "total"))
     else:

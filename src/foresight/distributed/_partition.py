@@ -48,7 +48,7 @@ class PartitionOutput:
     series: int
     panel_rows: int
     panel: pd.DataFrame | None = None
-    hierarchy: pd.DataFrame | None = None  # every level of the partition's one fit (``settings["hierarchy"]``)
+    hierarchy: pd.DataFrame | None = None  # the levels above the bottom of its one fit (``settings["hierarchy"]``)
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -124,7 +124,7 @@ def _read_parquet(task: PartitionTask) -> pd.DataFrame:
 
 
 def _forecast(panel: pd.DataFrame, s: dict[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame | None]:
-    """The partition's bottom forecasts, and with ``hierarchy`` the coherent forecast of every level."""
+    """The partition's bottom forecasts, and with ``hierarchy`` the coherent forecast of every other level."""
     from foresight.forecasting import forecast, forecast_hierarchy
 
     kw = dict(quantiles=s["quantiles"], freq=s["freq"], country=s["country"], subdiv=s["subdiv"])
@@ -132,8 +132,9 @@ def _forecast(panel: pd.DataFrame, s: dict[str, Any]) -> tuple[pd.DataFrame, pd.
         return forecast(panel, s["horizon"], seed=s["seed"], **kw), None
     hier = forecast_hierarchy(panel, s["horizon"], **kw)
     hier["ds"] = pd.to_datetime(hier["ds"])
-    bottom = hier[hier["level"] == "area x category"].drop(columns="level").reset_index(drop=True)
-    return bottom, hier
+    is_bottom = (hier["level"] == "area x category").to_numpy()
+    # the bottom level goes to the driver once, as the partition's forecasts
+    return hier[is_bottom].drop(columns="level").reset_index(drop=True), hier[~is_bottom].reset_index(drop=True)
 
 
 def run_partition(task: PartitionTask) -> PartitionOutput:

@@ -125,26 +125,38 @@ def fit_shapes(y_nodes: np.ndarray, design: Design, *, total_row: int = 0) -> Sh
 
 def local_shape(y: np.ndarray, log_shape: np.ndarray, design: Design, *, tau: float = LOCAL_SEASON_SD,
                 order: int = LOCAL_SEASON_ORDER, iterations: int = LOCAL_SEASON_ITERATIONS) -> np.ndarray:
-    """Blockwise :func:`_local_shape` (see there)."""
-    if len(y) <= CHUNK:
-        return _local_shape(y, log_shape, design, tau=tau, order=order, iterations=iterations)
-    return np.concatenate([
-        _local_shape(y[i:i + CHUNK], log_shape[i:i + CHUNK], design, tau=tau, order=order,
-                     iterations=iterations)
-        for i in range(0, len(y), CHUNK)
-    ])
-
-
-def _local_shape(y: np.ndarray, log_shape: np.ndarray, design: Design, *, tau: float, order: int,
-                 iterations: int, cap_sd: float = CAP_SD, cap_passes: int = 2) -> np.ndarray:
     """Each series' own seasonal deviation from its category's shape, shrunk toward zero where the
     series is sparse (ridge with an absolute prior sd ``tau`` per Fourier coefficient).
 
     The series' slowly moving level is held by a centred one-year ratio estimate, so a level change
-    is not read as season; counts more than ``cap_sd`` standard deviations (NB, dispersion 0.25) plus
-    one case above that level are capped (``cap_passes`` times, the level re-estimated from the
-    capped counts each time), so a burst is not read as season either.
-    Returns the corrected log shape over history + horizon.
+    is not read as season; counts far above that level are capped (:func:`_local_inputs`), so a
+    burst is not read as season either. The IRLS runs on ``CHUNK`` series at a time (its ``iterations``
+    stop early only when every series of the chunk has settled); the inputs are built a block of
+    ``BLOCK`` series at a time. Returns the corrected log shape over history + horizon.
+    """
+    T = design.n_hist
+    cols = [c for c in range(len(design.names)) if design.names[c] in
+            {f"{f}{k}" for k in range(1, order + 1) for f in ("sin", "cos")}]
+    X = design.X[:, cols]
+    out = np.empty_like(log_shape, dtype=float)
+    for i in range(0, len(y), CHUNK):
+        j = min(i + CHUNK, len(y))
+        parts = [_local_inputs(y[k:min(k + BLOCK, j)], log_shape[k:min(k + BLOCK, j)], design)
+                 for k in range(i, j, BLOCK)]
+        yy, off = (np.concatenate(x) for x in zip(*parts))
+        gamma = fit_poisson(yy, X[:T], penalty=np.full(len(cols), 1.0 / tau**2), offset=off,
+                            max_iter=iterations, tol=1e-4).beta
+        out[i:j] = log_shape[i:j] + gamma @ X.T
+    return out
+
+
+def _local_inputs(y: np.ndarray, log_shape: np.ndarray, design: Design, *, cap_sd: float = CAP_SD,
+                  cap_passes: int = 2) -> tuple[np.ndarray, np.ndarray]:
+    """The counts (capped; NaN where not used) and log offsets of :func:`local_shape`'s fit.
+
+    The level is a centred one-year ratio estimate; counts more than ``cap_sd`` standard deviations
+    (NB, dispersion 0.25) plus one case above it are capped (``cap_passes`` times, the level
+    re-estimated from the capped counts each time).
     """
     T = design.n_hist
     per = periods.periods_per_year(design.freq)
@@ -164,15 +176,8 @@ def _local_shape(y: np.ndarray, log_shape: np.ndarray, design: Design, *, tau: f
         level_t = np.where(den > 0, (cy[:, hi] - cy[:, lo] + 0.1) / np.maximum(den, 1e-12), 0.0)
         mu = level_t * pv
         yc = np.minimum(yv, mu + cap_sd * np.sqrt(mu + CAP_DISPERSION * mu**2) + 1.0)
-    cols = [c for c in range(len(design.names)) if design.names[c] in
-            {f"{f}{k}" for k in range(1, order + 1) for f in ("sin", "cos")}]
-    X = design.X[:, cols]
     keep = obs & (level_t > 0)
-    yy = np.where(keep, yc, np.nan)
-    off = np.log(np.maximum(level_t, 1e-12)) + log_shape[:, :T]
-    gamma = fit_poisson(yy, X[:T], penalty=np.full(len(cols), 1.0 / tau**2), offset=off,
-                        max_iter=iterations, tol=1e-4).beta
-    return log_shape + gamma @ X.T
+    return np.where(keep, yc, np.nan), np.log(np.maximum(level_t, 1e-12)) + log_shape[:, :T]
 
 
 def volume_groups(rate: np.ndarray) -> np.ndarray:
@@ -232,7 +237,12 @@ class LevelFit:
     holdout_sse: dict[str, np.ndarray] = field(default_factory=dict)
 
 
-CHUNK = 20_000  # series per block: bounds the memory of the n x periods temporaries
+#: Series per chunk of the local-season IRLS (its early stop is decided per chunk).
+CHUNK = 20_000
+#: Series per block of the row-by-row statistics: blocks change no number, and blocks of a few
+#: thousand series keep the (series x periods) temporaries small (at 20,000 series a block, fresh
+#: memory for every temporary made the step several times slower per series).
+BLOCK = 2048
 
 
 def _series_stats(y: np.ndarray, shape: np.ndarray, T: int, season: int, val: int, hl: np.ndarray,
@@ -315,8 +325,8 @@ def fit_levels(
     n = len(y)
     T = n_hist
     hl = np.asarray(half_lives, float)
-    blocks = [_series_stats(y[i:i + CHUNK], shape[i:i + CHUNK], T, season, val, hl, breaks)
-              for i in range(0, max(n, 1), CHUNK)]
+    blocks = [_series_stats(y[i:i + BLOCK], shape[i:i + BLOCK], T, season, val, hl, breaks)
+              for i in range(0, max(n, 1), BLOCK)]
     st = {key: np.concatenate([b[key] for b in blocks]) for key in blocks[0]}
     first, recent, scale, sse = st["first"], st["recent"], st["scale"], st["sse"]
     rate = recent / np.maximum(np.minimum(T - first, season), 1)

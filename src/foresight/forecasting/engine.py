@@ -25,10 +25,11 @@ from foresight.forecasting._core import (
     volume_groups,
 )
 from foresight.forecasting._design import Design, build_design
-from foresight.forecasting._dist import nb_quantiles, nb_variance
+from foresight.forecasting._dist import nb_variance
 from foresight.forecasting._frame import quantile_columns
+from foresight.forecasting._nodes import forecast_frame, node_forecasts, node_matrix, series_notes, sort_levels
 from foresight.forecasting.reconcile import ALL, aggregation, reconcile_wls
-from foresight.matrix import SeriesMatrix, to_long, to_matrix
+from foresight.matrix import SeriesMatrix, to_matrix
 from foresight.periods import future_starts, panel_freq, periods_per_year
 from foresight.schemas import check_panel
 
@@ -99,15 +100,6 @@ class EngineResult:
     shape_b: np.ndarray  # n x (T + H) multiplicative shape of each series (its own season included)
 
 
-def _node_matrix(y: np.ndarray, A) -> np.ndarray:
-    first = np.argmax(~np.isnan(y), axis=1)
-    yn = np.asarray(A @ np.nan_to_num(y))
-    A = A.tocsr()
-    nfirst = np.minimum.reduceat(first[A.indices], A.indptr[:-1])
-    yn[np.arange(yn.shape[1])[None, :] < nfirst[:, None]] = np.nan
-    return yn
-
-
 def run_engine(*args: Any, **kwargs: Any) -> EngineResult:
     """Fit the default model on a panel (see :func:`foresight.forecasting.forecast`), BLAS kept to one thread.
 
@@ -148,7 +140,7 @@ def _run_engine(
     starts = M.starts.append(future_starts(M.starts[-1], horizon, f))
     design = build_design(starts, T, f, country=country, subdiv=subdiv, windows=windows)
     nodes, A = aggregation(M.keys, parent=_parent_map(tree))
-    yn = _node_matrix(M.y, A)
+    yn = node_matrix(M.y, A)
     try:
         shapes = fit_shapes(yn, design, total_row=0)
     except np.linalg.LinAlgError as exc:  # pragma: no cover - ridge makes this unlikely
@@ -217,30 +209,6 @@ def _choose(y: np.ndarray, base: np.ndarray, lev: LevelFit, candidates: tuple[st
     return out, model
 
 
-def _notes(lev: LevelFit, y: np.ndarray, starts: pd.DatetimeIndex, season: int) -> np.ndarray:
-    T = y.shape[1]
-    first = np.argmax(~np.isnan(y), axis=1)
-    total = np.nansum(y, axis=1)
-    notes = np.full(len(y), "", dtype=object)
-    for i in np.flatnonzero(lev.break_at >= 0):
-        r = lev.break_ratio[i]
-        change = "from zero" if not np.isfinite(r) else (f"up x{r:.2f}" if r >= 1 else f"down {1 - r:.0%}")
-        notes[i] = f"level shift {starts[lev.break_at[i]].date()} ({change})"
-    short = (T - first) < season
-    for i in np.flatnonzero(short & (notes == "")):
-        notes[i] = f"short history ({T - first[i]} period{'s' if T - first[i] != 1 else ''})"
-    notes[(total == 0)] = "no cases yet"
-    return notes
-
-
-def _frame(keys: pd.DataFrame, fut: pd.DatetimeIndex, mean: np.ndarray, alpha: np.ndarray,
-           quantiles: tuple[float, ...], model: np.ndarray | str, note: np.ndarray) -> pd.DataFrame:
-    n = len(keys)
-    qv = nb_quantiles(mean, alpha[:, None], quantiles)
-    return to_long(keys, fut, mean=mean, **{nm: qv[..., j] for j, nm in enumerate(quantile_columns(quantiles))},
-                   model=np.broadcast_to(np.asarray(model, dtype=object), (n,)), note=np.asarray(note, dtype=object))
-
-
 def default_forecast(
     panel: pd.DataFrame,
     horizon: int = 13,
@@ -282,9 +250,9 @@ def default_forecast(
     res = run_engine(panel, horizon, freq=freq, country=country, subdiv=subdiv, windows=windows,
                      tree=tree, reconcile=reconcile, candidates=AUTO_CANDIDATES if auto else (),
                      half_lives=half_lives)
-    notes = _notes(res.lev_b, res.matrix.y, res.matrix.starts, res.matrix.periods_per_year)
+    notes = series_notes(res.lev_b, res.matrix.y, res.matrix.starts, res.matrix.periods_per_year)
     fut = res.starts[res.design.n_hist:]
-    return _frame(res.matrix.keys, fut, res.mean_b, res.lev_b.alpha, tuple(quantiles), res.model_b, notes)
+    return forecast_frame(res.matrix.keys, fut, res.mean_b, res.lev_b.alpha, tuple(quantiles), res.model_b, notes)
 
 
 def forecast_hierarchy(
@@ -345,19 +313,10 @@ def forecast_hierarchy(
     season = res.matrix.periods_per_year
     fut = res.starts[res.design.n_hist:]
     qs = tuple(quantiles)
-    bottom = _frame(res.matrix.keys, fut, res.mean_b, res.lev_b.alpha, qs, res.model_b,
-                    _notes(res.lev_b, res.matrix.y, res.matrix.starts, season))
+    bottom = forecast_frame(res.matrix.keys, fut, res.mean_b, res.lev_b.alpha, qs, res.model_b,
+                            series_notes(res.lev_b, res.matrix.y, res.matrix.starts, season))
     bottom.insert(0, "level", "area x category")
-    yn = _node_matrix(res.matrix.y, res.A)
-    agg = _frame(res.nodes[["area", "category"]], fut, res.mean_n, res.lev_n.alpha, qs, DEFAULT_MODEL,
-                 _notes(res.lev_n, yn, res.matrix.starts, season))
-    agg.insert(0, "level", np.repeat(res.nodes["level"].to_numpy(), len(fut)))
-    order = {"area x category": 0, "area": 1, "category": 2, "total": 3, "parent area": 4,
-             "parent area x category": 5}
-    out = pd.concat([bottom, agg], ignore_index=True)
-    out = out.sort_values(["level", "area", "category", "ds"], key=lambda s: s.map(order) if s.name == "level" else s,
-                          kind="stable").reset_index(drop=True)
-    return out
+    return sort_levels(pd.concat([bottom, node_forecasts(res, qs, model=DEFAULT_MODEL)], ignore_index=True))
 
 
 def level_shifts(

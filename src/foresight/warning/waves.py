@@ -32,6 +32,7 @@ from scipy import stats
 
 from foresight.errors import ConfigError
 from foresight.text import period_label
+from foresight.warning import _seasons
 from foresight.warning._seasons import seasons
 
 __all__ = ["waves", "seasonal_profile", "WAVE_COLUMNS", "period_label"]
@@ -241,13 +242,12 @@ def waves(
     off_prof = np.where(off, prof, 0.0).sum(axis=1) / np.maximum(off.sum(axis=1), 1)
     typical = prof_in / np.maximum(off_prof[s_start], 1e-12)
 
-    # per year: in-wave and off-season rates
-    V = np.where(s.valid[:, :, None], s.A, np.nan)  # (S, Y, P)
-    Vc = V[cell_s, :, cell_p]  # (cells, Y)
+    # per year: in-wave and off-season rates (valid years only)
+    Vc = np.where(s.valid[cell_s], s.A[cell_s, :, cell_p], np.nan)  # (cells, Y)
     in_sum = np.add.reduceat(np.nan_to_num(Vc), run_first, axis=0)
     in_n = np.add.reduceat(np.isfinite(Vc).astype(float), run_first, axis=0)
-    off_sum = np.nansum(np.where(off[:, None, :], V, np.nan), axis=2)[s_start]
-    off_n = (np.isfinite(V) & off[:, None, :]).sum(axis=2)[s_start].astype(float)
+    off_sum, off_n = _off_season(s.A, s.valid, off)
+    off_sum, off_n = off_sum[s_start], off_n[s_start]
     with np.errstate(invalid="ignore", divide="ignore"):
         rate_in = in_sum / in_n
         rate_off = off_sum / off_n
@@ -312,6 +312,19 @@ def waves(
     out = out.sort_values(["area", "category", "onset"], kind="stable").reset_index(drop=True)
     out.attrs["freq"] = f
     return out
+
+
+def _off_season(A: np.ndarray, valid: np.ndarray, off: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per series and year: the sum and the number of observed off-season periods (0 and 0 for a
+    year not used), ``_seasons.BLOCK`` series at a time (row by row: the blocks change no number)."""
+    S, Y, _ = A.shape
+    total, n = np.empty((S, Y)), np.empty((S, Y))
+    for lo in range(0, S, _seasons.BLOCK):
+        r = slice(lo, lo + _seasons.BLOCK)
+        V = np.where(valid[r, :, None] & off[r, None, :], A[r], np.nan)
+        total[r] = np.nansum(V, axis=2)
+        n[r] = np.isfinite(V).sum(axis=2)
+    return total, n
 
 
 def _walk_flanks(prof, floor, s_start, r_start, r_end, shift, in_wave, P, max_steps: int = 8):
