@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import sys
 import time
@@ -32,48 +33,77 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
 def prepare(series: int, districts: int, n_cases: int, out: Path, seed: int) -> None:
+    """Write the province one district at a time (memory: one district's panel and cases, not the whole)."""
+    import shutil
+
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     from speed import synthetic_cases
 
-    table = synthetic_cases(series, n_cases, seed=seed)
-    towns = np.asarray(table.column("area").combine_chunks().dictionary.to_pylist(), dtype=object)
-    district_of = np.array([f"D{i % districts:02d}" for i in range(len(towns))], dtype=object)
-    idx = table.column("area").combine_chunks().indices.to_numpy()
-    table = table.append_column("top_area", pa.array(district_of[idx]))
-    out.mkdir(parents=True, exist_ok=True)
-    pq.write_to_dataset(table, out / "cases", partition_cols=["top_area"], existing_data_behavior="delete_matching")
+    if districts < 1 or series < districts:
+        raise SystemExit(f"--series {series} --districts {districts}: need at least one series per district")
+    if (out / "cases").exists():
+        shutil.rmtree(out / "cases")
+    codes, towns, total = [], [], 0
+    for d in range(districts):
+        code = f"D{d:02d}"
+        n = series // districts + (d < series % districts)  # the series spread as evenly as possible
+        cases = n_cases // districts + (d < n_cases % districts)
+        table = synthetic_cases(n, cases, seed=seed + d)  # each district its own draw
+        area = table.column("area").combine_chunks()
+        names = pa.array([f"{code}-{a}" for a in area.dictionary.to_pylist()])  # town codes unique per province
+        table = table.set_column(table.schema.get_field_index("area"), "area",
+                                 pa.DictionaryArray.from_arrays(area.indices, names))
+        folder = out / "cases" / f"top_area={code}"
+        folder.mkdir(parents=True, exist_ok=True)
+        pq.write_table(table, folder / "part-0.parquet")
+        codes.append(code)
+        towns.extend(names.to_pylist())
+        total += table.num_rows
+        del table, area
     tree = pd.DataFrame({
-        "code": [*sorted(set(district_of)), *towns],
-        "name": [*sorted(set(district_of)), *towns],
-        "parent": [""] * len(set(district_of)) + list(district_of),
-        "level": ["district"] * len(set(district_of)) + ["town"] * len(towns),
+        "code": [*codes, *towns],
+        "name": [*codes, *towns],
+        "parent": [""] * len(codes) + [t.split("-", 1)[0] for t in towns],
+        "level": ["district"] * len(codes) + ["town"] * len(towns),
     })
     tree.to_csv(out / "areas.csv", index=False)
-    print(json.dumps({"cases": table.num_rows, "towns": len(towns), "districts": districts}))
+    print(json.dumps({"cases": total, "series": series, "towns": len(towns), "districts": districts}))
 
 
-def run(folder: Path, workers: int, horizon: int) -> dict:
+def _usage() -> tuple[float, float]:
+    """This process' CPU seconds (user + system) and peak RSS in MB."""
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    return ru.ru_utime + ru.ru_stime, ru.ru_maxrss / 1024
+
+
+def run(folder: Path, workers: int, horizon: int, progress: bool = False) -> dict:
     from foresight.distributed import run_pipeline
 
+    load0 = os.getloadavg()[0]
     t0 = time.perf_counter()
-    kw = dict(areas=folder / "areas.csv", horizon=horizon, freq="W", max_flags=None)
+    kw = dict(areas=folder / "areas.csv", horizon=horizon, freq="W", max_flags=None, progress=progress)
+    worker_cpu, worker_rss = 0.0, []
     if workers == 0:
         res = run_pipeline(folder / "cases", engine="local", **kw)
-        worker_rss = 0.0
     else:
         from distributed import Client, LocalCluster
 
         with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
                           memory_limit=0) as cluster, Client(cluster) as client:
             res = run_pipeline(folder / "cases", engine="dask", cluster=client, **kw)
-            worker_rss = max(client.run(lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024).values())
+            usage = client.run(_usage).values()
+            worker_cpu, worker_rss = sum(u[0] for u in usage), [round(u[1]) for u in usage]
     wall = time.perf_counter() - t0
-    return {"workers": workers, "partitions": len(res.partitions), "series": res.series, "wall_s": wall,
+    driver_cpu, driver_rss = _usage()
+    return {"workers": workers, "partitions": len(res.partitions), "series": res.series,
+            "panel_rows": res.panel_rows, "wall_s": round(wall, 1),
             **{f"{k}_s": v for k, v in res.timings.items()}, "flags": len(res.flags),
-            "driver_peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-            "worker_peak_rss_mb": worker_rss}
+            "forecast_rows": len(res.forecasts), "driver_cpu_s": round(driver_cpu, 1),
+            "worker_cpu_s": round(worker_cpu, 1), "driver_peak_rss_mb": round(driver_rss),
+            "worker_peak_rss_mb": worker_rss, "load_start": round(load0, 2),
+            "load_end": round(os.getloadavg()[0], 2)}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -89,11 +119,12 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("folder", type=Path)
     r.add_argument("--workers", type=int, default=2, help="0: engine='local' (no cluster)")
     r.add_argument("--horizon", type=int, default=13)
+    r.add_argument("--progress", action="store_true", help="a progress bar over partitions (on stderr)")
     args = ap.parse_args(argv)
     if args.cmd == "prepare":
         prepare(args.series, args.districts, args.cases, args.out, args.seed)
     else:
-        print(json.dumps(run(args.folder, args.workers, args.horizon)), flush=True)
+        print(json.dumps(run(args.folder, args.workers, args.horizon, args.progress)), flush=True)
     return 0
 
 
