@@ -155,7 +155,7 @@ def pipeline_worker(n: int, seed: int, profile: bool, parquet: str | None = None
         "waves": lambda: waves(panel, as_of=as_of),
         "surges": lambda: surges(panel, as_of),
         # the learned wave model the flags use by default (FlagSettings.wave_model), timed on its own
-        "learn": lambda: learned_wave_p(panel, as_of, horizon=HORIZON, seed=seed)[0],
+        "learn": lambda: learned_wave_p(panel, as_of, horizon=HORIZON, seed=seed, prior=False)[0],
         "flags": lambda: flags(panel, as_of, HORIZON, forecasts=res["forecast"], waves=res["waves"],
                                surges=res["surges"], wave_p=res["learn"], seed=seed),
     }
@@ -373,9 +373,9 @@ def _main_pipeline(args: argparse.Namespace) -> int:
 {panel_text}
 Then `forecast(panel, 13)`, `waves(panel)`, `surges(panel, as_of)`, `learned_wave_p(panel,
 as_of, horizon=13)` (`learn_s`: the wave model the flags use by default, fitted on the panel's history,
-every 4th week, at most 20,000 series) and `flags(panel, as_of, 13, forecasts=..., waves=..., surges=...,
-wave_p=...)` (given the four, as the weekly report passes them: flags then only checks, ranks and
-words), each timed; `steps_cpu_s` is the CPU time the process spent in
+every 4th week, at most 4,000 series, its own history only as the product does by default) and
+`flags(panel, as_of, 13, forecasts=..., waves=..., surges=..., wave_p=...)` (given the four, as the
+weekly report passes them: flags then only checks, ranks and words), each timed; `steps_cpu_s` is the CPU time the process spent in
 the five steps (`time.process_time`; on a shared machine the wall times grow with the load, this much
 less); peak RSS is the subprocess' `ru_maxrss` over the panel and all steps.
 

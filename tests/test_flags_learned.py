@@ -41,8 +41,7 @@ def _flat_forecast(hist: pd.DataFrame) -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def learned(panel):
     hist = panel[panel.ds < AS_OF]
-    # the log's own history only: what it learned from these six towns (the pooled prior: its own test)
-    return flags(hist, AS_OF, forecasts=_flat_forecast(hist), kinds=("wave",), seasonal=False, wave_prior=False)
+    return flags(hist, AS_OF, forecasts=_flat_forecast(hist), kinds=("wave",), seasonal=False)
 
 
 def test_the_learned_default_flags_the_waves_the_rule_misses(panel, learned):
@@ -61,9 +60,10 @@ def test_the_learned_default_flags_the_waves_the_rule_misses(panel, learned):
 
 def test_the_learned_list_is_deterministic(panel, learned):
     hist = panel[panel.ds < AS_OF]
-    again = flags(hist, AS_OF, forecasts=_flat_forecast(hist), kinds=("wave",), seasonal=False, wave_prior=False)
+    again = flags(hist, AS_OF, forecasts=_flat_forecast(hist), kinds=("wave",), seasonal=False)
     pd.testing.assert_frame_equal(learned, again)
-    pooled = [flags(hist, AS_OF, forecasts=_flat_forecast(hist), kinds=("wave",), seasonal=False) for _ in range(2)]
+    pooled = [flags(hist, AS_OF, forecasts=_flat_forecast(hist), kinds=("wave",), seasonal=False, wave_prior=True)
+              for _ in range(2)]
     pd.testing.assert_frame_equal(*pooled)
 
 
@@ -119,11 +119,11 @@ def test_cli_says_which_wave_model_ran(tmp_path, panel):
 
 
 def test_the_prior_pools_the_public_logs_and_the_own_only_model_does_not(panel):
-    """``wave_prior`` (the default) adds the shipped public logs' examples; ``prior=False`` learns from the log alone."""
+    """``wave_prior`` adds the shipped public logs' examples; without it (the default) the log learns alone."""
     hist = panel[panel.ds < AS_OF]
     p_own, own = learned_wave_p(hist, AS_OF, horizon=13, max_iter=20, prior=False)
     p_pool, pooled = learned_wave_p(hist, AS_OF, horizon=13, max_iter=20, prior=True)
-    assert not own["prior"] and pooled["prior"] and FlagSettings().wave_prior
+    assert not own["prior"] and pooled["prior"] and not FlagSettings().wave_prior
     assert pooled["examples"] > 10 * own["examples"], "the public logs hold far more examples than six towns"
     assert "public logs" in pooled["text"] and "public logs" not in own["text"]
     assert p_own[["area", "category"]].equals(p_pool[["area", "category"]]), "scored: the centre's series only"

@@ -3,13 +3,13 @@
 ``FlagSettings.wave_model="learned"`` (the default of :func:`foresight.warning.flags`, ``foresight
 flags`` and ``foresight report``) fits :func:`foresight.warning.learned.fit_wave_model` on the log's own
 history before ``as_of`` at every run, with the run's horizon and wave definition, on one past origin
-every :data:`LEARN_EVERY` periods (anchored at the latest; at most 20,000 series, a seeded sample), and
-applies it at ``as_of``. Nothing is stored between runs (no pickled model: they break across
-scikit-learn versions). On the cluster path each partition (a top-level area, i.e. a district) learns
-from its own series. A history too short to learn from falls back to the rule, and
-:func:`learned_wave_p` says why in one sentence.
+every :data:`LEARN_EVERY` periods (anchored at the latest; at most :data:`LEARN_MAX_SERIES` series, a
+seeded sample), optionally pooled with the public logs shipped with foresight
+(``FlagSettings.wave_prior``, :mod:`foresight.warning.prior`; weekly runs), and applies it at ``as_of``. Nothing is stored between
+runs (no pickled model: they break across scikit-learn versions). On the cluster path each partition
+(a top-level area, i.e. a district) learns from its own series. A history too short to
+learn from falls back to the rule, and :func:`learned_wave_p` says why in one sentence.
 """
-
 from __future__ import annotations
 
 import pandas as pd
@@ -20,13 +20,18 @@ from foresight.text import render
 from foresight.warning.learned import fit_wave_model, wave_probability
 from foresight.warning.prior import prior_panels
 
-__all__ = ["LEARN_EVERY", "MIN_WAVES", "learned_wave_p"]
+__all__ = ["LEARN_EVERY", "LEARN_MAX_SERIES", "MIN_WAVES", "learned_wave_p"]
 
 
 #: The product's training sample (``FlagSettings.wave_model="learned"``): one past origin every 4 weeks
 #: or every month, anchored at the latest (a quarter of the weekly examples; the development runs of
 #: ``benchmarks/skill.py`` trained on every 2nd week).
 LEARN_EVERY = {"W": 4, "M": 1}
+#: Most series the product trains on (a seeded uniform sample of larger logs; every series is still
+#: scored): 4,000 series x one origin every 4 weeks is about 200,000 examples, the scale the development
+#: runs of ``benchmarks/skill.py`` validated (NYC: 1,437 series every 2nd week), and it bounds the
+#: training time of a province's or a benchmark's 100,000 series.
+LEARN_MAX_SERIES = 4_000
 #: Fewest past waves (positive examples) the product learns from; fewer falls back to the rule.
 MIN_WAVES = 20
 
@@ -99,7 +104,7 @@ def learned_wave_p(hist: pd.DataFrame, as_of, *, horizon: int, wave_ratio: float
     try:
         pooled = [hist, *prior_panels(f)] if prior else hist
         m = fit_wave_model(pooled, until=as_of, horizon=horizon, wave_ratio=wave_ratio, wave_min=wave_min,
-                           every=every, expected=False, max_iter=max_iter, seed=seed)
+                           every=every, expected=False, max_iter=max_iter, max_series=LEARN_MAX_SERIES, seed=seed)
     except DataError:  # no labelled origin before as_of
         return fallback(render("wave_model.why_short", language, need=need, units=units))
     if m.info["positives"] < MIN_WAVES or m.calibrator is None:
