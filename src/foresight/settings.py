@@ -13,10 +13,12 @@ from typing import Any
 
 from foresight.errors import ConfigError
 
-__all__ = ["FLAG_KINDS", "FlagSettings", "SurgeSettings", "WaveSettings"]
+__all__ = ["FLAG_KINDS", "WAVE_MODELS", "FlagSettings", "SurgeSettings", "WaveSettings"]
 
 #: The kinds of flag, in the order a merged flag names them (``wave+surge``).
 FLAG_KINDS = ("wave", "surge", "escalation")
+#: Where a wave flag's probability comes from (``FlagSettings.wave_model``).
+WAVE_MODELS = ("learned", "rule")
 
 
 @dataclass(frozen=True)
@@ -262,7 +264,7 @@ class FlagSettings:
             raise ConfigError("escalation_weeks must be >= 1.")
         if self.wave_rank not in ("rank_avg", "score"):
             raise ConfigError(f"wave_rank={self.wave_rank!r}: use 'rank_avg' or 'score'.")
-        if self.wave_model not in ("learned", "rule"):
+        if self.wave_model not in WAVE_MODELS:
             raise ConfigError(f"wave_model={self.wave_model!r}: use 'learned' or 'rule'.")
         if not 0 <= self.learned_floor < 1:
             raise ConfigError(f"learned_floor={self.learned_floor} must be in [0, 1) (e.g. 0.15).")

@@ -54,6 +54,7 @@ def report_command(
     """
     from foresight.report import ReportStepWarning, build_report, load_config
     from foresight.report.config import cluster_address
+    from foresight.settings import WAVE_MODELS
     from foresight.report.outputs import write_outputs
 
     t0 = time.perf_counter()
@@ -71,7 +72,7 @@ def report_command(
         if cluster is not None:
             changes["cluster"] = cluster_address(cluster, where="--cluster")
         if wave_model is not None:
-            if wave_model not in ("learned", "rule"):
+            if wave_model not in WAVE_MODELS:
                 raise c.ConfigError(f"--wave-model {wave_model!r}: use learned or rule.")
             changes["wave_model"] = wave_model
         if changes:

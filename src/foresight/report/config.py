@@ -43,6 +43,7 @@ import pandas as pd
 
 from foresight.errors import ConfigError
 from foresight.report._keys import KEYS, Checker, cluster_address, default_as_of
+from foresight.settings import WAVE_MODELS
 
 __all__ = [
     "KEYS", "LEVELS", "ReportConfig", "cluster_address", "default_as_of", "load_config", "report_config_from_dict",
@@ -305,7 +306,7 @@ def report_config_from_dict(
         if isinstance(min_excess, bool) or not isinstance(min_excess, (int, float)) or not min_excess >= 0:
             raise check.bad("min_excess", min_excess, "must be a number of cases, 0 or more")
         min_excess = float(min_excess)
-    wave_model = check.choice("wave_model", v["wave_model"], ("learned", "rule")) if "wave_model" in v else None
+    wave_model = check.choice("wave_model", v["wave_model"], WAVE_MODELS) if "wave_model" in v else None
     cluster = cluster_address(v["cluster"], where=where) if "cluster" in v else None
 
     return ReportConfig(

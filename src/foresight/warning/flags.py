@@ -4,7 +4,7 @@ Three kinds:
 
 * ``wave``: the coming weeks will be a wave. By default (``FlagSettings.wave_model="learned"``) the
   chance comes from a model learned on the log's own history
-  (:func:`foresight.warning.learned.learned_wave_p`): every series whose learned probability is at
+  (:func:`foresight.warning.own_history.learned_wave_p`): every series whose learned probability is at
   least ``learned_floor`` is a candidate, ranked by ``wave_rank``; a history too short to learn from
   falls back to the rule below and says so (``attrs["wave_model"]``). The rule: either the horizon
   total has at least a ``wave_prob``
@@ -261,7 +261,7 @@ def flags(
         candidates. The wave flags then rank by ``wave_rank`` (with ``p_raw``, the classifier's own
         probability, breaking the calibration's ties when the frame has it). Default: with
         ``wave_model="learned"``, fitted here on ``panel`` before ``as_of``
-        (:func:`foresight.warning.learned.learned_wave_p`, ``seed``).
+        (:func:`foresight.warning.own_history.learned_wave_p`, ``seed``).
     language : {"en", "zh"}
         Language of the reasons.
     suppress_below : int, default 0
