@@ -105,7 +105,7 @@ def to_matrix(panel: pd.DataFrame, freq: str, *, before: Any = None,
     """
     f = periods.normalize_freq(freq)
     ds = pd.DatetimeIndex(panel["ds"])
-    values = panel["y"].to_numpy(dtype="float64")
+    values = panel["y"].to_numpy()  # cast to float64 as it is written into the matrix
     runs = series_runs(panel["area"], panel["category"])
     ac, au = key_codes(panel["area"].iloc[runs], sort=True)  # one row per run of a series
     cc, cu = key_codes(panel["category"].iloc[runs], sort=True)
@@ -125,7 +125,6 @@ def to_matrix(panel: pd.DataFrame, freq: str, *, before: Any = None,
     if gaps == "zero" and panel.attrs.get("as_of") is not None:
         t1 = max(t1, periods.last_complete(panel.attrs["as_of"], f))  # periods up to as_of without cases
     starts = periods.period_range(t0, t1, f)
-    tix = periods.period_index(ds, t0, f)
     au = pd.Index(au).astype(str)
     cu = pd.Index(cu).astype(str)
     seen = run_combo[lengths > 0]
@@ -137,13 +136,19 @@ def to_matrix(panel: pd.DataFrame, freq: str, *, before: Any = None,
     else:
         ukeys = np.unique(seen)
         run_sid = np.searchsorted(ukeys, run_combo)
-    sid = np.repeat(run_sid, lengths)  # the kept rows of a run are together, in order
     n, T = len(ukeys), len(starts)
+    # each row's cell in the flattened matrix: its series' row offset (the kept rows of a run are
+    # together, in order) plus its period; built in place, one array of the panel's length
+    cell = np.repeat(run_sid * T, lengths)
+    cell += periods.period_index(ds, t0, f)
     y = np.zeros((n, T)) if gaps == "zero" else np.full((n, T), np.nan)
-    y[sid, tix] = values
-    if gaps == "zero":
-        first = np.full(n, T, dtype=np.int64)
-        np.minimum.at(first, sid, tix)
+    y.reshape(-1)[cell] = values
+    if gaps == "zero":  # NaN before each series' first row
+        nonempty = lengths > 0
+        run_first = np.minimum.reduceat(cell, (np.cumsum(lengths) - lengths)[nonempty])
+        first = np.full(n, n * T, dtype=np.int64)
+        np.minimum.at(first, run_sid[nonempty], run_first)
+        first -= np.arange(n) * T
         y[np.arange(T)[None, :] < first[:, None]] = np.nan
     keys = pd.DataFrame({"area": au[ukeys // len(cu)], "category": cu[ukeys % len(cu)]})
     return SeriesMatrix(keys=keys, starts=starts, y=y, freq=f)

@@ -195,7 +195,9 @@ def period_index(ds: Any, origin: Any, freq: str) -> np.ndarray:
     if normalize_freq(freq) == "W":
         if idx.tz is None and idx.unit == "ns":
             # on the int64 nanoseconds: the same numbers, without building n Timedelta fields
-            return (idx.asi8 - t0.value) // (7 * _DAY_NS)
+            k = idx.asi8 - t0.value
+            k //= 7 * _DAY_NS  # in place: one array of the input's length, not two
+            return k
         return np.asarray((idx - t0).days // 7, dtype=np.int64)
     return np.asarray((idx.year - t0.year) * 12 + idx.month - t0.month, dtype=np.int64)
 
