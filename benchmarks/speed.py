@@ -135,6 +135,7 @@ def pipeline_worker(n: int, seed: int, profile: bool, parquet: str | None = None
     import pstats
 
     from foresight.forecasting import forecast
+    from foresight.report._steps import warning_matrix
     from foresight.warning import flags, surges, waves
     from foresight.warning.own_history import learned_wave_p
 
@@ -153,10 +154,12 @@ def pipeline_worker(n: int, seed: int, profile: bool, parquet: str | None = None
     out["panel_sys_s"] = r1.ru_stime - r0.ru_stime
     as_of = panel.attrs["as_of"]
     prof = cProfile.Profile() if profile else None
+    grid = warning_matrix(panel, freq="W", as_of=as_of)
     steps = {
         "forecast": lambda: forecast(panel, HORIZON, quantiles=(0.1, 0.5, 0.9), seed=seed),
-        "waves": lambda: waves(panel, as_of=as_of),
-        "surges": lambda: surges(panel, as_of),
+        # waves and surges share one series matrix, built in the waves step (as the report does)
+        "waves": lambda: waves(panel, as_of=as_of, matrix=grid()),
+        "surges": lambda: surges(panel, as_of, matrix=grid()),
         # the learned wave model the flags use by default (FlagSettings.wave_model), timed on its own
         "learn": lambda: learned_wave_p(panel, as_of, horizon=HORIZON, seed=seed, prior=False)[0],
         "flags": lambda: flags(panel, as_of, HORIZON, forecasts=res["forecast"], waves=res["waves"],
@@ -379,7 +382,7 @@ def _main_pipeline(args: argparse.Namespace) -> int:
 {_header(cmd, load)}
 
 {panel_text}
-Then `forecast(panel, 13)`, `waves(panel)`, `surges(panel, as_of)`, `learned_wave_p(panel,
+Then `forecast(panel, 13)`, `waves(panel)`, `surges(panel, as_of)` (the two sharing one series matrix, built in the waves step, as the report does), `learned_wave_p(panel,
 as_of, horizon=13)` (`learn_s`: the wave model the flags use by default, fitted on the panel's history,
 every 4th week, at most 4,000 series, its own history only as the product does by default) and
 `flags(panel, as_of, 13, forecasts=..., waves=..., surges=..., wave_p=...)` (given the four, as the

@@ -50,7 +50,7 @@ from scipy import stats
 
 from foresight._glm import PoissonFit, fit_poisson
 from foresight.errors import ConfigError
-from foresight.matrix import to_matrix
+from foresight.matrix import SeriesMatrix, to_matrix
 from foresight.periods import panel_freq, periods_per_year
 from foresight.schemas import check_panel
 
@@ -100,6 +100,7 @@ def surges(
     pool_dispersion: float | None = 100.0,
     freq: str | None = None,
     alarms_only: bool = True,
+    matrix: SeriesMatrix | None = None,
 ) -> pd.DataFrame:
     """Detect surges in the latest periods before ``as_of`` (Noufaily et al. 2013, batched).
 
@@ -150,6 +151,10 @@ def surges(
         ``"W"`` or ``"M"``; default ``panel.attrs["freq"]`` or weekly.
     alarms_only : bool
         Return only the alarms (ranked by score); ``False`` returns every tested series-period.
+    matrix : SeriesMatrix, optional
+        The panel's series matrix before ``as_of`` (:func:`foresight.matrix.to_matrix` with
+        ``before=as_of, gaps="missing"``), when another step built it already (e.g. for
+        :func:`~foresight.warning.waves`); checked against the panel, not rebuilt.
 
     Returns
     -------
@@ -163,7 +168,8 @@ def surges(
     Raises
     ------
     DataError
-        If the panel is malformed or has no periods before ``as_of``.
+        If the panel is malformed or has no periods before ``as_of``, or ``matrix`` was built
+        otherwise or from another panel.
     ConfigError
         If an option is out of range.
 
@@ -195,7 +201,7 @@ def surges(
     if 2 * window + 1 >= periods:
         raise ConfigError(f"window={window} is too wide for {periods} periods a year.")
     as_of = pd.Timestamp(as_of)
-    grid = to_matrix(panel, f, before=as_of, gaps="missing")
+    grid = to_matrix(panel, f, before=as_of, gaps="missing", reuse=matrix)
     V = grid.y
     S, T = V.shape
     d, X = _design(years=years, window=window, guard=guard, periods=periods, n_levels=n_periods)
