@@ -120,7 +120,7 @@ def to_matrix(panel: pd.DataFrame, freq: str, *, before: Any = None,
     f = periods.normalize_freq(freq)
     if reuse is not None:
         return _checked_reuse(reuse, panel, f, before=before, gaps=gaps)
-    ds = pd.DatetimeIndex(panel["ds"])
+    ds = pd.DatetimeIndex(panel["ds"]).as_unit("ns")  # as check_panel makes it (pandas 3 may give us)
     values = panel["y"].to_numpy()  # cast to float64 as it is written into the matrix
     runs = series_runs(panel["area"], panel["category"])
     ac, au = key_codes(panel["area"].iloc[runs], sort=True)  # one row per run of a series
