@@ -28,13 +28,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from _common import markdown_table
 from foresight._io import atomic_write
 from foresight.settings import FlagSettings
 from foresight.warning import flags
 from foresight.warning.own_history import learned_wave_p
 from foresight.warning.waves import waves as find_waves
-from skill import LOGS, MIN, RATIO, RESULTS, _cached, _history, score
+from skill import MIN, RATIO, RESULTS, _cached, _history, score
 
 FLOOR = FlagSettings().learned_floor
 QUANTILES = (0.9, 0.95)
@@ -131,15 +130,17 @@ def product_report(name: str, h: int, res: dict, panel: pd.DataFrame, cache: Pat
         print(f"recorded {f}")
 
 
-def product_section() -> str:
-    """The tables of every recorded ``product_*_dev.csv``, as markdown (for docs/benchmarks.md)."""
-    parts = []
-    for f in sorted(RESULTS.glob("product_*_dev.csv")):
-        log, h = f.stem.split("_")[1], f.stem.split("_")[2][1:]
-        tab = product_table(pd.read_csv(f))
-        parts.append(f"{LOGS[log]['name'] if 'name' in LOGS[log] else log}, {h} weeks\n\n{markdown_table(tab)}")
-    return "\n\n".join(parts)
+def product_summary() -> pd.DataFrame:
+    """The tables of every recorded ``product_<log>_h<H>_dev.csv`` in one frame (``product_dev_summary.csv``)."""
+    tabs = []
+    for f in sorted(RESULTS.glob("product_*_h*_dev.csv")):
+        _, log, h, _ = f.stem.split("_")
+        tabs.append(product_table(pd.read_csv(f)).assign(log=log, horizon=int(h[1:])))
+    out = pd.concat(tabs, ignore_index=True)
+    out = out[["log", "horizon", *[c for c in out.columns if c not in ("log", "horizon")]]]
+    atomic_write(RESULTS / "product_dev_summary.csv", lambda p: out.to_csv(p, index=False, float_format="%.4g"))
+    return out
 
 
 if __name__ == "__main__":  # pragma: no cover
-    print(json.dumps(product_section()))
+    print(product_summary().to_string(index=False))

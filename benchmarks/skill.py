@@ -33,8 +33,11 @@ refitted at every origin) against the rule's (``wave_model="rule"``). Usage::
 
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/skill.py [--logs nyc,zurich] [--horizons 13,26]
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/skill.py --rank [--dev-only] [--flags] --cache benchmarks/results/cache
+    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/skill.py --product --horizons 13,26 --cache <cache>
 
 ``--rank`` compares the ranking rules of the short list instead (``benchmarks/_skill_rank.py``);
+``--product`` scores the list ``foresight flags`` shows by default, refitted at every development origin
+(``benchmarks/_skill_product.py``; a cached run of all origins is filtered to the development ones);
 ``--cache`` keeps the anchors' forecasts and the models fitted per year between runs (not committed).
     OMP_NUM_THREADS=1 PYTHONPATH=benchmarks .venv/bin/python benchmarks/skill.py --synth
 """
