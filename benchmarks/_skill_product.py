@@ -57,7 +57,7 @@ def product_lists(name: str, panel: pd.DataFrame, tr: pd.DataFrame, o: pd.Timest
     kw = dict(forecasts=fc, waves=waves, kinds=("wave",), max_flags=None, wave_ratio=RATIO, wave_min=MIN)
     if wp is None:  # the product falls back to the rule; every variant is that list
         idx = _keys(flags(hist, o, h, wave_model="rule", **kw))
-        return {v: (idx, idx) for v in ("own_f0.15", "own_f0", "own_fill", *(f"own_q{q}" for q in QUANTILES))}, info
+        return {v: (idx, idx) for v in (f"own_f{FLOOR}", "own_f0", "own_fill", *(f"own_q{q}" for q in QUANTILES))}, info
     at = {f: _keys(flags(hist, o, h, wave_p=wp, learned_floor=f, **kw)) for f in (FLOOR, 0.0)}
     out = {f"own_f{FLOOR}": (at[FLOOR], at[FLOOR]), "own_f0": (at[0.0], at[0.0])}
     fill = at[FLOOR].append(at[0.0][~at[0.0].isin(at[FLOOR])])
@@ -113,7 +113,8 @@ def product_table(per: pd.DataFrame) -> pd.DataFrame:
                    precision=g["tp"].sum() / g["flags"].sum() if scored and g["flags"].sum() else np.nan)
         for k in ("hits20", "hits10", "f1"):
             d = g[k] - ref[k].reindex(g.index)
-            row[f"wtl_{k}"] = f"{int((d > 0).sum())}/{int((d == 0).sum())}/{int((d < 0).sum())}"
+            row[f"wtl_{k}"] = (f"{int((d > 0).sum())}/{int((d == 0).sum())}/{int((d < 0).sum())}"
+                               if d.notna().all() else "")
         out.append(row)
     return pd.DataFrame(out)
 
@@ -127,7 +128,8 @@ def product_report(name: str, h: int, res: dict, panel: pd.DataFrame, cache: Pat
     if record:
         f = RESULTS / f"product_{name}_h{h}_dev.csv"
         atomic_write(f, lambda p: per.to_csv(p, index=False))
-        print(f"recorded {f}")
+        product_summary()
+        print(f"recorded {f} and product_dev_summary.csv")
 
 
 def product_summary() -> pd.DataFrame:
