@@ -95,9 +95,10 @@ class WaveModel:
 def _one_thread():
     """scikit-learn's boosting on one OpenMP thread.
 
-    The same numbers as with more threads (its histograms are built feature by feature), without
-    threads spinning on a busy machine: two fits side by side on 2 cores took 3-4 times the CPU
-    (``docs/benchmarks.md``, "The learned wave model's cost").
+    The same probabilities as with two threads where measured (30,000 and 100,000 series), without
+    threads spinning on busy cores: on the shared 2-core machine the fit took 4 times the CPU on two
+    threads (``docs/benchmarks.md``, "The learned wave model's cost"). Results do not depend on the
+    machine's core count.
     """
     return threadpool_limits(limits=1, user_api="openmp")
 
