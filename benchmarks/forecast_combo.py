@@ -41,6 +41,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import argparse  # noqa: E402
 import itertools  # noqa: E402
+import re  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
 from pathlib import Path  # noqa: E402
 
@@ -51,10 +52,14 @@ from scipy import stats  # noqa: E402
 from _common import LOGS, RESULTS, log_origins, phase  # noqa: E402
 from forecast_blend import compare, load_origin, score_frame  # noqa: E402
 from foresight._io import atomic_write  # noqa: E402
+from foresight.evaluation._aggregate import count_quantiles  # noqa: E402
 from foresight.forecasting._core import volume_groups  # noqa: E402
 
-PARTS = {"tsb": ("tsb",), "mean": ("mean52",), "croston": ("croston",), "all": ("tsb", "mean52", "croston")}
-GROUPINGS = ("one", "vol2", "vol4")
+PARTS = {"tsb": ("tsb",), "mean": ("mean52",), "all": ("tsb", "mean52", "croston")}
+GROUPINGS = ("one", "vol4")
+#: (name suffix, raked to the default's area and category sums, bottom quantiles "scale" or "qavg")
+VARIANTS = (("", False, "scale"), ("_rake", True, "scale"), ("_rakeq", True, "qavg"), ("_rakek", True, "keep"),
+            ("_raken", True, "nb"))
 GRID_STEP = 0.05
 QCOLS = ("p10", "p50", "p90")
 BOTTOM = "area x category"
@@ -125,31 +130,71 @@ def fit_weights(past: list[Origin], parts: tuple[str, ...], how: str, grid: np.n
     return {gg: grid[int(np.argmin(sc))] for gg, sc in score.items()}
 
 
-def combined(cur: Origin, parts: tuple[str, ...], how: str, w: dict[int, np.ndarray], name: str) -> pd.DataFrame:
-    """The default's forecast rows with the combined means and rescaled quantiles, every level."""
+def rake(comb: np.ndarray, target: np.ndarray, area: np.ndarray, cat: np.ndarray, iters: int = 30) -> np.ndarray:
+    """``comb`` (series x h) scaled so that its sums per area and per category match those of ``target``
+    (iterative proportional fitting, ending on the areas: area and total sums exact)."""
+    out = comb.copy()
+    for _ in range(iters):
+        for idx in (cat, area):
+            k = idx.max() + 1
+            want = np.stack([np.bincount(idx, target[:, t], k) for t in range(target.shape[1])], 1)
+            have = np.stack([np.bincount(idx, out[:, t], k) for t in range(out.shape[1])], 1)
+            out *= np.where(have > 0, want / np.where(have > 0, have, 1.0), 1.0)[idx]
+    return out
+
+
+def combined(cur: Origin, parts: tuple[str, ...], how: str, w: dict[int, np.ndarray], name: str,
+             *, raked: bool, qmode: str) -> pd.DataFrame:
+    """The default's forecast rows with the combined means and their quantiles, every level."""
     names = ("auto", *parts)
     g = groups_of(cur.rate, how)
     W = np.array([w.get(gg, np.eye(len(names))[0]) for gg in g])  # series x K
     comb = np.einsum("ntk,nk->nt", np.stack([cur.F[k] for k in names], axis=-1), W)
     fc = cur.bt.forecasts
     bot = fc[fc["level"] == BOTTOM].sort_values(KEY).copy()
-    delta = comb.ravel() - bot["mean"].to_numpy(float)
-    bot["_d"] = delta
+    n, h = comb.shape
+    pre = comb
+    if raked:
+        keys = bot[["area", "category"]].iloc[::h]
+        comb = rake(comb, cur.F["auto"], pd.factorize(keys["area"])[0], pd.factorize(keys["category"])[0])
+    bot["_d"] = comb.ravel() - bot["mean"].to_numpy(float)
+    bot["_skip"] = False
+    if qmode == "qavg":  # bottom quantiles: the weighted average of the parts' quantiles, raked alike
+        fast = cur.fast[cur.fast["level"] == BOTTOM]
+        for q in QCOLS:
+            Q = [bot[q].to_numpy(float).reshape(n, h)]
+            for k in parts:
+                f = fast[fast["model"] == k]
+                Q.append(bot[KEY].merge(f[[*KEY, q]], on=KEY, how="left")[q].fillna(0.0).to_numpy(float).reshape(n, h))
+            qa = np.einsum("ntk,nk->nt", np.stack(Q, axis=-1), W)
+            bot[q] = (qa * np.where(pre > 0, comb / np.where(pre > 0, pre, 1.0), 1.0)).ravel()
+    elif qmode == "keep":  # bottom quantiles: the default's, as they were
+        pass
+    elif qmode == "nb":  # NB quantiles of the new mean, with the dispersion the default's interval implies
+        m0 = bot["mean"].to_numpy(float)
+        sd = (bot["p90"].to_numpy(float) - bot["p10"].to_numpy(float)) / (2 * stats.norm.ppf(0.9))
+        a = np.maximum(sd**2 - m0, 0.0) / np.where(m0 > 0, m0, 1.0) ** 2
+        m1 = comb.ravel()
+        qs = count_quantiles(m1, m1 + a * m1**2, [float(q[1:]) / 100 for q in QCOLS])
+        for q in QCOLS:
+            bot[q] = qs[float(q[1:]) / 100].astype(float)
+    bot["_skip"] = qmode != "scale"
     parts_ = [bot]
     for level, keys in (("area", ["area", "ds"]), ("category", ["category", "ds"]), ("total", ["ds"])):
         agg = bot.groupby(keys)["_d"].sum().rename("_d").reset_index()
         rows = fc[fc["level"] == level]
         parts_.append(rows.merge(agg, on=keys, how="left"))
     out = pd.concat(parts_, ignore_index=True)
+    skip = (out["_skip"] == True).to_numpy(bool)  # noqa: E712 (NaN on the aggregate rows)
     old = out["mean"].to_numpy(float)
     new = np.maximum(old + out["_d"].fillna(0.0).to_numpy(), 0.0)
     ratio = np.where(old > 0, new / np.where(old > 0, old, 1.0), 1.0)
     for q in QCOLS:
         v = out[q].to_numpy(float) * ratio
         pois = stats.poisson.ppf(float(q[1:]) / 100, np.where(new > 0, new, 1.0))
-        out[q] = np.where((old <= 0) & (new > 0), pois, v)
+        out[q] = np.where(skip, out[q].to_numpy(float), np.where((old <= 0) & (new > 0), pois, v))
     out["mean"] = new
-    return out.drop(columns="_d").assign(model=name)
+    return out.drop(columns=[c for c in ("_d", "_skip") if c in out]).assign(model=name)
 
 
 def run_combos(cache: Path, want: str, only: str | None) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -165,12 +210,13 @@ def run_combos(cache: Path, want: str, only: str | None) -> tuple[pd.DataFrame, 
                     for pk, parts in PARTS.items():
                         grid = simplex(1 + len(parts), GRID_STEP if len(parts) < 3 else 0.1)
                         for how in GROUPINGS:
-                            cand = f"combo_{pk}_{how}"
-                            if only and cand != only:
-                                continue
                             w = fit_weights(past, parts, how, grid) if past else {}
-                            fcs.append(combined(cur, parts, how, w, cand))
-                            wrows += [dict(log=name, horizon=h, origin=o.date(), model=cand, group=int(g),
+                            for suffix, raked, qmode in VARIANTS:
+                                cand = f"combo_{pk}_{how}{suffix}"
+                                if only and not re.fullmatch(only, cand):
+                                    continue
+                                fcs.append(combined(cur, parts, how, w, cand, raked=raked, qmode=qmode))
+                            wrows += [dict(log=name, horizon=h, origin=o.date(), model=f"combo_{pk}_{how}", group=int(g),
                                            **{f"w_{k}": float(x) for k, x in zip(("auto", *parts), wv)})
                                       for g, wv in w.items()]
                     fast = cur.fast[cur.fast["model"].isin(["tsb", "mean52", "croston"])]
@@ -222,7 +268,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--cache", type=Path, required=True)
     ap.add_argument("--phase", choices=("dev", "blind"), required=True)
-    ap.add_argument("--candidate", default=None, help="with --phase blind: the candidate chosen on dev")
+    ap.add_argument("--candidate", default=None, help="with --phase blind: the candidate chosen on dev (with dev: a regex of the candidates to run)")
     ap.add_argument("--intervals", action="store_true", help="score the conformal interval scale instead")
     args = ap.parse_args(argv)
     if args.intervals:
