@@ -264,13 +264,56 @@ def run_intervals(cache: Path, want: str) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
+def library_model(panel: pd.DataFrame, *, horizon: int, freq: str, quantiles: tuple[float, ...],
+                  seed: int = 0) -> pd.DataFrame:
+    """The shipped option: ``forecast_hierarchy``'s rows with the bottom ones from ``forecast(combine=True)``
+    (its aggregates are the default's, which the combination keeps)."""
+    from foresight.forecasting import forecast, forecast_hierarchy
+
+    hier = forecast_hierarchy(panel, horizon, quantiles=quantiles, freq=freq)
+    bottom = forecast(panel, horizon, quantiles=quantiles, freq=freq, combine=True, seed=seed)
+    library_model.weights.append((panel.attrs.get("as_of"), bottom.attrs["combine"]["weight_default"]))
+    return pd.concat([hier[hier["level"] != BOTTOM].drop(columns="level"), bottom], ignore_index=True)
+
+
+library_model.weights = []
+
+
+def run_library(cache: Path, want: str, h: int) -> pd.DataFrame:
+    """Scores of the shipped ``combine=True`` against the cached default at the ``want`` origins."""
+    from _common import load_log
+
+    from foresight.evaluation import backtest
+
+    rows = []
+    for name in LOGS:
+        panel = load_log(name)
+        for o in log_origins(name, h):
+            if phase(name, o, h) != want:
+                continue
+            a, _ = load_origin(cache, name, h, o)
+            bt = backtest(panel, origins=[o], horizon=h, models={"combine_lib": library_model})
+            fc = pd.concat([a.forecasts, bt.forecasts], ignore_index=True)
+            rows.append(score_frame(a, fc).assign(log=name, horizon=h))
+            print(name, o.date(), library_model.weights[-1], flush=True)
+    return pd.concat(rows, ignore_index=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--cache", type=Path, required=True)
     ap.add_argument("--phase", choices=("dev", "blind"), required=True)
     ap.add_argument("--candidate", default=None, help="with --phase blind: the candidate chosen on dev (with dev: a regex of the candidates to run)")
     ap.add_argument("--intervals", action="store_true", help="score the conformal interval scale instead")
+    ap.add_argument("--library", type=int, default=None, metavar="H",
+                    help="score the shipped forecast(combine=True) at horizon H instead (refits)")
     args = ap.parse_args(argv)
+    if args.library:
+        m = compare(run_library(args.cache, args.phase, args.library))
+        print(m.to_string(index=False, float_format="%.4f"))
+        atomic_write(RESULTS / f"forecast_combo_library_{args.phase}_h{args.library}.csv",
+                     lambda p: m.to_csv(p, index=False))
+        return 0
     if args.intervals:
         iv = run_intervals(args.cache, args.phase)
         s = iv.groupby(["log", "horizon", "level"])[["coverage80", "coverage80_conformal", "scale", "width",
