@@ -49,7 +49,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from scipy import stats  # noqa: E402
 
-from _common import LOGS, RESULTS, log_origins, phase  # noqa: E402
+from _common import LOGS, RESULTS, log_origins, markdown_table, phase  # noqa: E402
 from forecast_blend import compare, load_origin, score_frame  # noqa: E402
 from foresight._io import atomic_write  # noqa: E402
 from foresight.evaluation._aggregate import count_quantiles  # noqa: E402
@@ -299,6 +299,23 @@ def run_library(cache: Path, want: str, h: int) -> pd.DataFrame:
     return pd.concat(rows, ignore_index=True)
 
 
+def ranges_md(m: pd.DataFrame) -> str:
+    """Per candidate and log x horizon: the range of its RMSSE and SPL ratios over the four levels, the
+    worst ratio and the geometric mean (a markdown table, best geometric mean first)."""
+    c = m[m["model"] != "auto"]
+    out = []
+    for model, g in c.groupby("model"):
+        row = {"candidate": model}
+        for (log, h), gg in g.groupby(["log", "horizon"]):
+            row[f"{log} h{h} RMSSE / SPL"] = (f"{gg['ratio_rmsse'].min():.3f}-{gg['ratio_rmsse'].max():.3f} / "
+                                              f"{gg['ratio_spl'].min():.3f}-{gg['ratio_spl'].max():.3f}")
+        r = g[["ratio_rmsse", "ratio_spl"]].to_numpy()
+        row["worst"] = float(r.max())
+        row["geometric mean"] = float(np.exp(np.log(r).mean()))
+        out.append(row)
+    return markdown_table(pd.DataFrame(out).sort_values(["geometric mean", "candidate"]), "{:.4f}")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--cache", type=Path, required=True)
@@ -330,6 +347,7 @@ def main(argv: list[str] | None = None) -> int:
            .apply(lambda g: float(np.exp(np.log(g.to_numpy()).mean()))))
     table = worst.assign(geo=geo, every_level=(worst.max(axis=1) <= TOL)).sort_values("geo")
     print(m.to_string(index=False, float_format="%.3f"))
+    print(ranges_md(m))
     print("worst and geometric-mean ratio to the default (log x horizon x level):")
     print(table.to_string(float_format="%.3f"))
     atomic_write(RESULTS / f"forecast_combo_{args.phase}.csv", lambda p: m.to_csv(p, index=False))
