@@ -33,8 +33,11 @@ refitted at every origin) against the rule's (``wave_model="rule"``). Usage::
 
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/skill.py [--logs nyc,zurich] [--horizons 13,26]
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/skill.py --rank [--dev-only] [--flags] --cache benchmarks/results/cache
+    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/skill.py --product --horizons 13,26 --cache <cache>
 
 ``--rank`` compares the ranking rules of the short list instead (``benchmarks/_skill_rank.py``);
+``--product`` scores the list ``foresight flags`` shows by default, refitted at every development origin
+(``benchmarks/_skill_product.py``; a cached run of all origins is filtered to the development ones);
 ``--cache`` keeps the anchors' forecasts and the models fitted per year between runs (not committed).
     OMP_NUM_THREADS=1 PYTHONPATH=benchmarks .venv/bin/python benchmarks/skill.py --synth
 """
@@ -58,7 +61,6 @@ from _common import LOGS, RESULTS, load_log, log_origins  # noqa: E402
 from _skill_report import docs_section  # noqa: E402
 from foresight._io import atomic_write  # noqa: E402
 from foresight.forecasting import forecast  # noqa: E402
-from foresight.panel import to_panel  # noqa: E402
 from foresight.warning import flags  # noqa: E402
 from foresight.warning._features import examples  # noqa: E402
 from foresight.matrix import to_matrix  # noqa: E402
@@ -235,6 +237,33 @@ def reliability(probs: pd.DataFrame) -> list[dict]:
     return out
 
 
+class _Stale(pickle.Unpickler):
+    """Unpickles a cached run whose truth grid was pickled from a module since renamed (it is rebuilt)."""
+
+    def find_class(self, module: str, name: str):
+        try:
+            return super().find_class(module, name)
+        except (ModuleNotFoundError, AttributeError):
+            return type(name, (), {"__setstate__": lambda self, state: None})
+
+
+def dev_run(name: str, panels: dict, h: int, cache: Path | None) -> dict:
+    """``run_log``'s result on the development origins: a cached run of all origins filtered to them (its
+    wave labels rebuilt with the current code and checked equal; its anchors' rows and probabilities as
+    recorded), or a new development-only run."""
+    f = cache / f"{name}_h{h}_run.pkl" if cache else None
+    if f is None or not f.exists():
+        return _cached(cache, f"{name}_h{h}_run_dev", lambda: run_log(name, panels, h, cache, dev_only=True))
+    res = _Stale(f.open("rb")).load()
+    probs = res["probs"][res["probs"]["phase"] == "dev"]
+    truth = Truth(panels[name], sorted(probs["origin"].unique()), h)
+    old = res["truth"].frame.merge(truth.frame, on=["origin", "area", "category"], suffixes=("", "_new"))
+    if len(old) != len(truth.frame) or not (old["wave"] == old["wave_new"]).all():
+        raise RuntimeError(f"the cached run {f} has other wave labels than the current code; rerun without it")
+    keep = {str(o.date()) for o in probs["origin"].unique()}
+    return dict(truth=truth, probs=probs, rows=[r for r in res["rows"] if r["origin"] in keep])
+
+
 def summarise(name: str, h: int, res: dict) -> dict:
     truth, probs = res["truth"], res["probs"]
     ch = choose(probs, truth)
@@ -302,6 +331,10 @@ def main() -> None:
     ap.add_argument("--flags", nargs="?", const="0.15", default=None, metavar="F[,F]",
                     help="with --rank: also score the wave list foresight.warning.flags shows with the chosen "
                          "model's probabilities at learned_floor F (default 0.15, the flags' default)")
+    ap.add_argument("--product", action="store_true",
+                    help="score the list foresight flags shows by default (own model learned at every origin, "
+                         "learned_floor, rank_avg) and ways to fill it, on the development origins only "
+                         "(benchmarks/_skill_product.py; needs the run and the default forecasts in --cache)")
     ap.add_argument("--no-record", action="store_true")
     args = ap.parse_args()
     if args.synth:
@@ -317,6 +350,12 @@ def main() -> None:
     for h in (int(x) for x in args.horizons.split(",")):
         for name in names:
             t0 = time.perf_counter()
+            if args.product:  # development origins only; a cached run of all origins is filtered to them
+                from _skill_product import product_report
+
+                product_report(name, h, dev_run(name, panels, h, cache), panels[name], cache,
+                               record=not args.no_record)
+                continue
             res = _cached(cache, f"{name}_h{h}_run{'_dev' if args.dev_only else ''}",
                           lambda n=name: run_log(n, panels, h, cache, dev_only=args.dev_only))
             if args.rank:

@@ -113,6 +113,9 @@ def test_cases_may_name_a_store(centre):
     ('cases = "exports/export_2026_11_09.csv"\nas_of = 2026-11-23T10:00:00\n', ["as_of", "without a time"]),
     ('cases = "exports/export_2026_11_09.csv"\nfreq = "M"\nas_of = 2026-11-23\n', ["as_of", "2026-11-01"]),
     ('cases = "exports/export_2026_11_09.csv"\nout_dir = "areas.csv"\n', ["out_dir", "is a file"]),
+    ('cases = "exports/export_2026_11_09.csv"\nlearned_floor = 1\n', ["learned_floor = 1", "below 1"]),
+    ('cases = "exports/export_2026_11_09.csv"\nlearned_floor = true\n', ["learned_floor = True"]),
+    ('cases = "exports/export_2026_11_09.csv"\nwave_prior = "yes"\n', ["wave_prior = 'yes'", "true or false"]),
 ])
 def test_wrong_keys_and_values_are_named(centre, text, needles):
     with pytest.raises(ConfigError) as err:
@@ -121,6 +124,24 @@ def test_wrong_keys_and_values_are_named(centre, text, needles):
     assert "weekly.toml" in message
     for needle in needles:
         assert needle in message
+
+
+@pytest.mark.parametrize(("text", "floor", "prior"), [
+    ("", None, None),  # not given: the library's defaults
+    ("learned_floor = 0.3\n", 0.3, None),
+    ("learned_floor = 0\nwave_prior = true\n", 0.0, True),
+    ("wave_prior = false\n", None, False),
+])
+def test_learned_floor_and_wave_prior_reach_the_flag_settings(centre, text, floor, prior):
+    from foresight.settings import FlagSettings
+
+    cfg = load_config(_write(centre, 'cases = "exports/export_2026_11_16.csv"\n' + text))
+    assert (cfg.learned_floor, cfg.wave_prior) == (floor, prior)
+    assert cfg.to_dict()["learned_floor"] == floor and cfg.to_dict()["wave_prior"] == prior
+    default = FlagSettings()
+    s = cfg.flag_settings
+    assert s.learned_floor == (default.learned_floor if floor is None else floor)
+    assert s.wave_prior == (default.wave_prior if prior is None else prior)
 
 
 def test_unreadable_files(tmp_path):

@@ -19,7 +19,7 @@ def report_command(
     config: Annotated[Path, typer.Option(
         "--config", help="Report config TOML (cases, store, mapping, areas, categories, as_of, horizon, freq, "
                          "teams, capacity_per_week, language, out_dir, suppress_below, seed, country, subdiv, level, "
-                         "backcheck, min_excess, max_flags, wave_model, cluster). "
+                         "backcheck, min_excess, max_flags, wave_model, learned_floor, wave_prior, cluster). "
                          "Relative paths start at the config's folder.", show_default=False)],
     as_of: Annotated[str | None, typer.Option(
         "--as-of", help="Override the config's as_of (YYYY-MM-DD: a Monday for weekly, the 1st for monthly).",

@@ -41,6 +41,10 @@ KEYS: dict[str, str] = {
     "max_flags": "flags kept in the report; default: foresight.warning.FlagSettings",
     "wave_model": '"learned" (default): wave probabilities learned from the centre\'s own history; "rule": the '
                   'forecast\'s gamma-Poisson trigger',
+    "learned_floor": "smallest learned wave probability a wave flag may have, a number from 0 to below 1; default: "
+                     "foresight.warning.FlagSettings (0.15)",
+    "wave_prior": "true: the learned wave model also learns from the public logs shipped with foresight (weekly "
+                  "runs; for a centre whose own log is short); default false",
     "cluster": 'address of a dask.distributed scheduler, e.g. "tcp://10.0.0.5:8786": the forecasts, waves, '
                "surges and flags run there, one task per top-level area; default: this machine",
 }

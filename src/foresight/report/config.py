@@ -22,6 +22,8 @@ A centre keeps one TOML file beside its exports::
     min_excess = 2                   # no flag expecting fewer extra cases (default: FlagSettings)
     max_flags = 20                   # flags kept (default: FlagSettings)
     wave_model = "learned"           # or "rule" (default: FlagSettings.wave_model)
+    learned_floor = 0.15             # smallest learned wave probability flagged (default: FlagSettings)
+    wave_prior = false               # also learn from the public logs shipped with foresight (weekly runs)
     # cluster = "tcp://10.0.0.5:8786"  # optional: run the per-series work on this dask scheduler
 
 Relative paths resolve against the folder of the config file. Every wrong key or value raises a
@@ -49,6 +51,8 @@ __all__ = [
     "KEYS", "LEVELS", "ReportConfig", "cluster_address", "default_as_of", "load_config", "report_config_from_dict",
 ]
 
+#: The config keys that are :class:`~foresight.warning.FlagSettings` fields (None: the library's default).
+_FLAG_KEYS = ("min_excess", "max_flags", "wave_model", "learned_floor", "wave_prior")
 #: The area levels ``level`` may name.
 LEVELS = ("district", "town", "community", "grid")
 _MAX_HORIZON = {"W": 104, "M": 24}
@@ -94,7 +98,7 @@ class ReportConfig:
     backcheck : int or None
         The flags the run of this many periods ago issued are scored against what happened (0 turns it
         off); None means the default, 4 weeks or 3 months (see :attr:`backcheck_periods`).
-    min_excess, max_flags, wave_model : float, int, str or None
+    min_excess, max_flags, wave_model, learned_floor, wave_prior : float, int, str, float, bool or None
         Flag settings; None keeps :class:`~foresight.warning.FlagSettings`' defaults (see
         :attr:`flag_settings`).
     cluster : str or None
@@ -134,16 +138,18 @@ class ReportConfig:
     min_excess: float | None = None
     max_flags: int | None = None
     wave_model: str | None = None
+    learned_floor: float | None = None
+    wave_prior: bool | None = None
     cluster: str | None = None
     source: Path | None = None
 
     @property
     def flag_settings(self) -> Any:
         """The :class:`~foresight.warning.FlagSettings` of the report: the library's, with this config's
-        ``min_excess``, ``max_flags`` and ``wave_model`` when given."""
+        ``min_excess``, ``max_flags``, ``wave_model``, ``learned_floor`` and ``wave_prior`` when given."""
         from foresight.settings import FlagSettings
 
-        given = {k: getattr(self, k) for k in ("min_excess", "max_flags", "wave_model") if getattr(self, k) is not None}
+        given = {k: getattr(self, k) for k in _FLAG_KEYS if getattr(self, k) is not None}
         return FlagSettings().replace(**given)
 
     @property
@@ -307,6 +313,14 @@ def report_config_from_dict(
             raise check.bad("min_excess", min_excess, "must be a number of cases, 0 or more")
         min_excess = float(min_excess)
     wave_model = check.choice("wave_model", v["wave_model"], WAVE_MODELS) if "wave_model" in v else None
+    learned_floor = v.get("learned_floor")
+    if learned_floor is not None:
+        if isinstance(learned_floor, bool) or not isinstance(learned_floor, (int, float)) or not 0 <= learned_floor < 1:
+            raise check.bad("learned_floor", learned_floor, "must be a probability from 0 to below 1, e.g. 0.15")
+        learned_floor = float(learned_floor)
+    wave_prior = v.get("wave_prior")
+    if wave_prior is not None and not isinstance(wave_prior, bool):
+        raise check.bad("wave_prior", wave_prior, "must be true or false")
     cluster = cluster_address(v["cluster"], where=where) if "cluster" in v else None
 
     return ReportConfig(
@@ -314,6 +328,6 @@ def report_config_from_dict(
         horizon=horizon, freq=freq, teams=teams, capacity_per_week=capacity, language=language,
         out_dir=out_dir, suppress_below=suppress, seed=seed, country=country, subdiv=subdiv, level=level,
         backcheck=backcheck, min_excess=min_excess, max_flags=max_flags, wave_model=wave_model,
-        cluster=cluster,
+        learned_floor=learned_floor, wave_prior=wave_prior, cluster=cluster,
         source=Path(source).resolve() if source is not None else None,
     )
