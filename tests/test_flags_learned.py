@@ -132,3 +132,15 @@ def test_the_prior_pools_the_public_logs_and_the_own_only_model_does_not(panel):
         ["area", "category", "ds"], as_index=False)["y"].sum()
     _, m_info = learned_wave_p(monthly, "2025-02-01", horizon=3, freq="M", max_iter=20, prior=True)
     assert m_info.get("prior") in (False, None), "no weekly prior for a monthly run"
+
+
+def test_the_product_path_equals_fitting_and_scoring_the_panel(panel):
+    """One series matrix for the fit and the scoring gives the probabilities of the two public calls."""
+    from foresight.warning.learned import fit_wave_model, wave_probability
+    from foresight.warning.own_history import LEARN_MAX_SERIES
+
+    hist = panel[panel.ds < AS_OF]
+    p, _ = learned_wave_p(hist, AS_OF, horizon=13)
+    m = fit_wave_model(hist, until=AS_OF, horizon=13, every=4, expected=False, max_iter=100,
+                       max_series=LEARN_MAX_SERIES)
+    pd.testing.assert_frame_equal(p, wave_probability(hist, AS_OF, horizon=13, model=m), check_exact=True)

@@ -155,3 +155,17 @@ def test_learned_flags_rank_by_the_mean_of_probability_and_forecast_ratio_ranks(
     assert list(flags(hist, as_of, **{**kw, "wave_p": p.drop(columns="p_raw")})["area"]) == ["B", "C", "A"]
     with pytest.raises(ConfigError, match="wave_rank"):
         flags(hist, as_of, wave_rank="p_wave", **kw)
+
+
+def test_a_series_matrix_gives_the_same_model_and_probabilities_as_its_panel(panel):
+    """``learned_wave_p`` builds the matrix once and passes it to the fit and the scoring."""
+    as_of = pd.Timestamp("2023-03-06")
+    grid = to_matrix(panel, "W", before=as_of, gaps="missing")
+    a = wave_probability(panel, as_of, every=4)
+    b = wave_probability(grid, as_of, every=4)
+    pd.testing.assert_frame_equal(a, b, check_exact=True)
+    m_grid = fit_wave_model(grid, until=as_of, every=2, max_iter=20, max_series=7)
+    m_panel = fit_wave_model(panel, until=as_of, every=2, max_iter=20, max_series=7)
+    assert m_grid.info == m_panel.info
+    pd.testing.assert_frame_equal(wave_probability(panel, as_of, model=m_grid),
+                                  wave_probability(panel, as_of, model=m_panel), check_exact=True)

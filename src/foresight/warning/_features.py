@@ -3,8 +3,12 @@
 Every (series, origin) pair is one example: the features see only the periods before the origin,
 the label is the wave definition of :func:`foresight.warning.flags` over the next ``horizon`` periods
 (the horizon total is at least ``ratio`` x the trailing-year mean x ``horizon`` and at least
-``min_cases``). Window sums come from cumulative sums over the matrix, so the whole table for all
-series and hundreds of origins is a handful of numpy operations (no per-series Python loop).
+``min_cases``). Window sums come from prefix sums at the windows' edges (``_Sums``), so the whole
+table for all series and hundreds of origins is a handful of numpy operations (no per-series Python
+loop), and scoring one origin reads each series' row once instead of building cumulative sums over
+the whole matrix. The category, parent-area and whole-log totals are one pass over the matrix in
+blocks of rows. ``tests/test_learned_features.py`` checks every feature against a per-series
+reference written from the definitions.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 
 from foresight import periods
 from foresight.matrix import SeriesMatrix
@@ -59,25 +64,52 @@ class Examples:
     label: np.ndarray
 
 
+#: Rows of the series matrix handled at once: bounds the temporaries (a few MB each), not the result.
+_BLOCK = 8192
+
+
+def _edges(ppy: int, w: tuple[int, ...], horizon: int) -> np.ndarray:
+    """Every window edge the features and labels read, relative to the origin (one place for all of them)."""
+    return np.unique([0, horizon, -10 * ppy, -2 * ppy, -2 * ppy + horizon, -ppy, -ppy + horizon, -ppy - w[2],
+                      *(-wi for wi in w)])
+
+
 class _Sums:
-    """Window sums and observed-period counts of a matrix from cumulative sums."""
+    """Window sums and observed-period counts of a matrix's rows, from prefix sums at the windows' edges.
 
-    def __init__(self, values: np.ndarray):
-        obs = ~np.isnan(values)
-        z = np.where(obs, values, 0.0)
-        pad = np.zeros((values.shape[0], 1))
+    Only the columns where a window starts or ends are kept (``np.add.reduceat`` over the segments
+    between them, then a cumulative sum over the segments): for one origin that is a dozen columns
+    instead of the whole matrix, and ``rows`` are read ``_BLOCK`` at a time, so no temporary is the
+    size of the matrix. Integer counts sum exactly in float64, so the sums equal those of a
+    cumulative sum over every column.
+    """
+
+    def __init__(self, values: np.ndarray, edges: np.ndarray, *, rows: np.ndarray | None = None,
+                 kinds: tuple[str, ...] = ("s", "q", "n", "pos")):
         self.T = values.shape[1]
-        self.s = np.hstack([pad, np.cumsum(z, axis=1)])
-        self.q = np.hstack([pad, np.cumsum(z * z, axis=1)])
-        self.n = np.hstack([pad, np.cumsum(obs, axis=1, dtype=float)])
-        self.pos = np.hstack([pad, np.cumsum(z > 0, axis=1, dtype=float)])
+        self.edges = np.union1d(np.clip(edges, 0, self.T), [0, self.T])
+        lo = self.edges[:-1]
+        n = values.shape[0] if rows is None else len(rows)
+        self._m = {k: np.zeros((n, len(self.edges))) for k in kinds}
+        for i in range(0, n, _BLOCK):
+            part = values[i:i + _BLOCK] if rows is None else values[rows[i:i + _BLOCK]]
+            obs = ~np.isnan(part)
+            z = np.where(obs, part, 0.0)
+            parts = {"s": lambda: z, "q": lambda: z * z, "n": lambda: obs, "pos": lambda: z > 0}
+            for k, m in self._m.items():
+                np.cumsum(np.add.reduceat(parts[k](), lo, axis=1, dtype=np.float64), axis=1,
+                          out=m[i:i + _BLOCK, 1:])
 
-    def _ab(self, t: np.ndarray, a: int, b: int) -> tuple[np.ndarray, np.ndarray]:
-        return np.clip(t + a, 0, self.T), np.clip(t + b, 0, self.T)
+    def _at(self, cols: np.ndarray) -> np.ndarray:
+        j = np.searchsorted(self.edges, cols)
+        if not np.array_equal(self.edges[np.minimum(j, len(self.edges) - 1)], cols):
+            raise AssertionError("a window edge missing from _edges")  # a feature reads a window not declared
+        return j
 
     def sum(self, t, a, b, which="s"):
-        lo, hi = self._ab(t, a, b)
-        m = getattr(self, which)
+        lo = self._at(np.clip(t + a, 0, self.T))
+        hi = self._at(np.clip(t + b, 0, self.T))
+        m = self._m[which]
         return m[:, hi] - m[:, lo]
 
     def mean(self, t, a, b):
@@ -91,9 +123,15 @@ def _lr(a, b):
     return np.log((a + _EPS) / (b + _EPS))
 
 
-def _group_rows(values: np.ndarray, codes: np.ndarray, k: int) -> np.ndarray:
-    out = np.zeros((k, values.shape[1]))
-    np.add.at(out, codes, np.nan_to_num(values))
+def _group_sums(v: np.ndarray, codes: list[np.ndarray], sizes: list[int]) -> list[np.ndarray]:
+    """Per-period totals of each group of rows (missing periods count 0), one pass over ``v`` in blocks."""
+    out = [np.zeros((k, v.shape[1])) for k in sizes]
+    for i in range(0, v.shape[0], _BLOCK):
+        part = v[i:i + _BLOCK]
+        z = np.where(np.isnan(part), 0.0, part)
+        cols = np.arange(len(z))
+        for acc, c, k in zip(out, codes, sizes):
+            acc += sparse.csr_matrix((np.ones(len(z)), (c[i:i + _BLOCK], cols)), shape=(k, len(z))) @ z
     return out
 
 
@@ -132,8 +170,9 @@ def examples(grid: SeriesMatrix, origins: np.ndarray, *, horizon: int, ratio: fl
     t = np.asarray(origins, dtype=np.int64)
     ppy, w = windows(grid.freq)
     v = grid.y
+    edges = (t[:, None] + _edges(ppy, w, horizon)[None, :]).ravel()
+    own = _Sums(v, edges, rows=None if rows is None else np.asarray(rows))
     rows = np.arange(v.shape[0]) if rows is None else np.asarray(rows)
-    own = _Sums(v[rows])
     m_year = own.mean(t, -ppy, 0)
     s_year = own.sum(t, -ppy, 0)
     n_year = own.sum(t, -ppy, 0, "n")
@@ -156,14 +195,14 @@ def examples(grid: SeriesMatrix, origins: np.ndarray, *, horizon: int, ratio: fl
     need = np.maximum(ratio * m_year * horizon, min_cases)
     f["need_lift"] = np.log(need / (ratio * m_year * horizon + _EPS))
     f["need"] = np.log1p(need)
-    for name, col in (("cat", "category"), ("area", "area")):
-        codes, uniq = pd.factorize(grid.keys[col])
-        g = _movement(_Sums(_group_rows(v, codes, len(uniq))), t, ppy, w, horizon)
-        keep = ("ratio_w1", "ratio_w3", "ly_next", "ly_ramp", "ly2_next") if name == "cat" else (
-            "ratio_w1", "ratio_w3", "ly_next")
+    codes = {col: pd.factorize(grid.keys[col]) for col in ("category", "area")}
+    cat_m, area_m = _group_sums(v, [c for c, _ in codes.values()], [len(u) for _, u in codes.values()])
+    for name, col, m, keep in (("cat", "category", cat_m, ("ratio_w1", "ratio_w3", "ly_next", "ly_ramp", "ly2_next")),
+                               ("area", "area", area_m, ("ratio_w1", "ratio_w3", "ly_next"))):
+        g = _movement(_Sums(m, edges, kinds=("s", "n")), t, ppy, w, horizon)
         for k in keep:
-            f[f"{name}_{k}"] = g[k][codes[rows]]
-    tot = _movement(_Sums(np.nansum(v, axis=0, keepdims=True)), t, ppy, w, horizon)
+            f[f"{name}_{k}"] = g[k][codes[col][0][rows]]
+    tot = _movement(_Sums(cat_m.sum(axis=0, keepdims=True), edges, kinds=("s", "n")), t, ppy, w, horizon)
     f["all_ratio_w3"] = np.broadcast_to(tot["ratio_w3"], m_year.shape)
     f["all_ly_next"] = np.broadcast_to(tot["ly_next"], m_year.shape)
     ts = periods.period_at(t, grid.starts[0], grid.freq)

@@ -22,10 +22,11 @@ import pandas as pd
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
+from threadpoolctl import threadpool_limits
 
 from foresight.errors import ConfigError, DataError
+from foresight.matrix import SeriesMatrix, to_matrix
 from foresight.warning._features import FEATURES, Examples, examples, windows
-from foresight.matrix import to_matrix
 from foresight.periods import panel_freq, period_index
 from foresight.schemas import check_panel
 
@@ -76,7 +77,8 @@ class WaveModel:
 
     def raw(self, X: np.ndarray) -> np.ndarray:
         """Uncalibrated wave probabilities of a feature matrix."""
-        return self.classifier.predict_proba(X)[:, 1]
+        with _one_thread():
+            return self.classifier.predict_proba(X)[:, 1]
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         """Calibrated wave probabilities of a feature matrix (columns ``features``)."""
@@ -86,7 +88,19 @@ class WaveModel:
         """Expected horizon totals (NaN without a regressor)."""
         if self.regressor is None:
             return np.full(len(X), np.nan)
-        return self.regressor.predict(X)
+        with _one_thread():
+            return self.regressor.predict(X)
+
+
+def _one_thread():
+    """scikit-learn's boosting on one OpenMP thread.
+
+    The same probabilities as with two threads where measured (30,000 and 100,000 series), without
+    threads spinning on busy cores: on the shared 2-core machine the fit took 4 times the CPU on two
+    threads (``docs/benchmarks.md``, "The learned wave model's cost"). Results do not depend on the
+    machine's core count.
+    """
+    return threadpool_limits(limits=1, user_api="openmp")
 
 
 def _logit(p: np.ndarray) -> np.ndarray:
@@ -113,19 +127,26 @@ def _grid_origin(grid, as_of: pd.Timestamp) -> int:
     return int(period_index(pd.DatetimeIndex([as_of]), grid.starts[0], grid.freq)[0])
 
 
-def training_examples(panel: pd.DataFrame, *, horizon: int, until, every: int = 1, ratio: float = 1.5,
-                      min_cases: float = 10.0, freq: str | None = None, max_series: int | None = None,
-                      seed: int = 0) -> Examples:
+def _grid(panel: pd.DataFrame | SeriesMatrix, before: pd.Timestamp, freq: str | None = None) -> SeriesMatrix:
+    """The early-warning series matrix of a panel before ``before`` (a matrix is taken as it is)."""
+    if isinstance(panel, SeriesMatrix):
+        return panel
+    panel = check_panel(panel)
+    return to_matrix(panel, panel_freq(panel, freq), before=before, gaps="missing")
+
+
+def training_examples(panel: pd.DataFrame | SeriesMatrix, *, horizon: int, until, every: int = 1,
+                      ratio: float = 1.5, min_cases: float = 10.0, freq: str | None = None,
+                      max_series: int | None = None, seed: int = 0) -> Examples:
     """Labelled examples of one panel at every ``every``-th origin whose horizon ends by ``until``.
 
+    ``panel`` may be its series matrix (``to_matrix(panel, freq, before=until, gaps="missing")``).
     With more than ``max_series`` series, a uniform random sample of ``max_series`` of them (``seed``)
     gives the examples; the category and area movements still sum over all series.
     """
-    panel = check_panel(panel)
-    f = panel_freq(panel, freq)
     until = pd.Timestamp(until)
-    grid = to_matrix(panel, f, before=until, gaps="missing")
-    ppy, _ = windows(f)
+    grid = _grid(panel, until, freq)
+    ppy, _ = windows(grid.freq)
     last = min(grid.y.shape[1], _grid_origin(grid, until)) - horizon
     t = np.arange(last, ppy - 1, -every)[::-1]  # anchored at the latest origin
     if len(t) == 0:
@@ -157,9 +178,11 @@ def fit_wave_model(
 
     Parameters
     ----------
-    panels : DataFrame or sequence of DataFrames
+    panels : DataFrame or SeriesMatrix, or a sequence of them
         Counts panels ``area, category, ds, y`` of the same frequency; examples of several logs are
-        pooled (each log's features are relative to its own series, so they transfer).
+        pooled (each log's features are relative to its own series, so they transfer). A panel may
+        be given as its series matrix, ``to_matrix(panel, freq, before=until, gaps="missing")``
+        (:func:`foresight.matrix.to_matrix`), to build it once for the fit and the scoring.
     until : date
         Only origins whose whole horizon lies before ``until`` are used (so a model for an origin
         ``as_of`` sees no outcome at or after it: pass ``until=as_of``).
@@ -210,9 +233,9 @@ def fit_wave_model(
         raise ConfigError(f"calibration={calibration!r}: use 'isotonic', 'sigmoid' or None.")
     if not 0 < holdout < 1 or horizon < 1 or every < 1:
         raise ConfigError("holdout must be in (0, 1), horizon >= 1 and every >= 1.")
-    if isinstance(panels, pd.DataFrame):
+    if isinstance(panels, (pd.DataFrame, SeriesMatrix)):
         panels = [panels]
-    freqs = {panel_freq(p, None) for p in panels}
+    freqs = {p.freq if isinstance(p, SeriesMatrix) else panel_freq(p, None) for p in panels}
     if len(freqs) != 1:
         raise ConfigError(f"the panels mix frequencies {sorted(freqs)}; pool panels of one frequency.")
     parts, when, origins = [], [], 0
@@ -240,10 +263,12 @@ def fit_wave_model(
     clf = HistGradientBoostingClassifier(max_iter=max_iter, learning_rate=0.05, max_leaf_nodes=31,
                                          min_samples_leaf=100, l2_regularization=1.0,
                                          early_stopping=False, random_state=seed)
-    clf.fit(_seen(X[fit_rows]), y[fit_rows])
+    with _one_thread():
+        clf.fit(_seen(X[fit_rows]), y[fit_rows])
     cal = None
     if calibration is not None and late.any() and len(np.unique(y[late])) == 2:
-        raw = clf.predict_proba(X[late])[:, 1]
+        with _one_thread():
+            raw = clf.predict_proba(X[late])[:, 1]
         if calibration == "isotonic":
             cal = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0).fit(raw, y[late])
         else:
@@ -253,7 +278,8 @@ def fit_wave_model(
         reg = HistGradientBoostingRegressor(loss="poisson", max_iter=max_iter, learning_rate=0.05,
                                             max_leaf_nodes=31, min_samples_leaf=100,
                                             early_stopping=False, random_state=seed)
-        reg.fit(_seen(X), total)
+        with _one_thread():
+            reg.fit(_seen(X), total)
     info = dict(examples=int(len(y)), positives=int(y.sum()), fit_examples=int(fit_rows.sum()),
                 calibration_examples=int(late.sum()) if cal is not None else 0, logs=len(parts), origins=origins,
                 until=str(pd.Timestamp(until).date()), every=every)
@@ -262,7 +288,7 @@ def fit_wave_model(
 
 
 def wave_probability(
-    panel: pd.DataFrame,
+    panel: pd.DataFrame | SeriesMatrix,
     as_of,
     *,
     horizon: int = 13,
@@ -276,8 +302,10 @@ def wave_probability(
 
     Parameters
     ----------
-    panel : DataFrame
-        Counts panel ``area, category, ds, y``; periods at or after ``as_of`` are ignored.
+    panel : DataFrame or SeriesMatrix
+        Counts panel ``area, category, ds, y``; periods at or after ``as_of`` are ignored. Or its
+        series matrix, ``to_matrix(panel, freq, before=as_of, gaps="missing")``, built once for a
+        model fitted on the same history (:func:`foresight.warning.own_history.learned_wave_p`).
     as_of : date
         The first period of the horizon.
     horizon, wave_ratio, wave_min
@@ -315,25 +343,25 @@ def wave_probability(
     >>> list(p.columns) == PROB_COLUMNS, bool(p["p_wave"].between(0, 1).all())
     (True, True)
     """
-    panel = check_panel(panel)
-    f = panel_freq(panel, None)
     as_of = pd.Timestamp(as_of)
+    grid = _grid(panel, as_of)
+    f = grid.freq
     if model is None:
-        model = fit_wave_model(panel, until=as_of, horizon=horizon, wave_ratio=wave_ratio, wave_min=wave_min,
+        model = fit_wave_model(grid, until=as_of, horizon=horizon, wave_ratio=wave_ratio, wave_min=wave_min,
                                every=every, seed=seed)
     elif (model.horizon, model.ratio, model.min_cases, model.freq) != (horizon, wave_ratio, wave_min, f):
         raise ConfigError(f"the model was trained for horizon={model.horizon}, wave_ratio={model.ratio}, "
                           f"wave_min={model.min_cases}, freq={model.freq!r}; pass the same options or "
                           "fit a model for these.")
-    grid = to_matrix(panel, f, before=as_of, gaps="missing")
     ex = examples(grid, np.array([_grid_origin(grid, as_of)]), horizon=horizon, ratio=wave_ratio,
                   min_cases=wave_min)
     keys = grid.keys.iloc[ex.series].reset_index(drop=True)
-    out = keys.assign(p_wave=model.predict(ex.X) if len(ex.X) else np.array([]),
+    raw = model.raw(ex.X) if len(ex.X) else np.array([])
+    out = keys.assign(p_wave=_calibrate(model.calibrator, raw) if len(ex.X) else raw,
                       expected=model.expected(ex.X) if len(ex.X) else np.array([]),
                       baseline=ex.normal * horizon, need=ex.need)
     out["expected_excess"] = np.maximum(out["expected"] - out["baseline"], 0.0)
-    out["p_raw"] = model.raw(ex.X) if len(ex.X) else np.array([])
+    out["p_raw"] = raw
     out.attrs.update(as_of=as_of, horizon=horizon, freq=f)
     return out[PROB_COLUMNS]
 

@@ -15,7 +15,9 @@ from __future__ import annotations
 import pandas as pd
 
 from foresight.errors import DataError
+from foresight.matrix import to_matrix
 from foresight.periods import panel_freq, period_range, periods_per_year, shift
+from foresight.schemas import check_panel
 from foresight.text import render
 from foresight.warning.learned import fit_wave_model, wave_probability
 from foresight.warning.prior import prior_panels
@@ -99,19 +101,23 @@ def learned_wave_p(hist: pd.DataFrame, as_of, *, horizon: int, wave_ratio: float
         return None, dict(model="rule", text=render("wave_model.fallback", language, why=why))
 
     need = periods_per_year(f) + horizon  # a year of features, then a horizon of outcome
-    if len(period_range(pd.to_datetime(hist["ds"]).min(), shift(as_of, -1, f), f)) < need:
-        return fallback(render("wave_model.why_short", language, need=need, units=units))
+    short = render("wave_model.why_short", language, need=need, units=units)
+    try:  # one series matrix for the fit and the scoring
+        grid = to_matrix(check_panel(hist), f, before=as_of, gaps="missing")
+    except DataError:  # nothing before as_of
+        return fallback(short)
+    if len(period_range(grid.starts[0], shift(as_of, -1, f), f)) < need:
+        return fallback(short)
     try:
-        pooled = [hist, *prior_panels(f)] if prior else hist
+        pooled = [grid, *prior_panels(f)] if prior else grid
         m = fit_wave_model(pooled, until=as_of, horizon=horizon, wave_ratio=wave_ratio, wave_min=wave_min,
                            every=every, expected=False, max_iter=max_iter, max_series=LEARN_MAX_SERIES, seed=seed)
     except DataError:  # no labelled origin before as_of
-        return fallback(render("wave_model.why_short", language, need=need, units=units))
+        return fallback(short)
     if m.info["positives"] < MIN_WAVES or m.calibrator is None:
         return fallback(render("wave_model.why_waves", language, positives=m.info["positives"], need=MIN_WAVES))
-    p = wave_probability(hist, as_of, horizon=horizon, model=m, wave_ratio=wave_ratio, wave_min=wave_min)
-    start = pd.to_datetime(hist["ds"]).min().date()
-    until = pd.to_datetime(hist["ds"]).max().date()
+    p = wave_probability(grid, as_of, horizon=horizon, model=m, wave_ratio=wave_ratio, wave_min=wave_min)
+    start, until = grid.starts[0].date(), grid.starts[-1].date()
     info = dict(model="learned", origins=m.info["origins"], examples=m.info["examples"],
                 positives=m.info["positives"], every=every,
                 prior=bool(prior and f == "W"),
