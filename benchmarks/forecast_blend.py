@@ -56,6 +56,19 @@ def candidates(auto: pd.DataFrame, lgbm: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(out, ignore_index=True)
 
 
+def load_origin(cache: Path, name: str, h: int, o: pd.Timestamp) -> tuple[Backtest, pd.DataFrame]:
+    """The default's cached backtest at one origin and horizon, and the fast anchors' forecasts (their
+    26-week run) cut to the first ``h`` periods."""
+    a: Backtest = pickle.loads((cache / f"{name}_auto_h{h}_{o.date()}.pkl").read_bytes())
+    f: Backtest = pickle.loads((cache / f"{name}_fast_h26_{o.date()}.pkl").read_bytes())
+    return a, f.forecasts[f.forecasts["h"] <= h]
+
+
+def score_frame(a: Backtest, fc: pd.DataFrame) -> pd.DataFrame:
+    """RMSSE / SPL / coverage per model, level and origin of forecasts ``fc`` on ``a``'s actuals."""
+    return Backtest(fc, a.series, a.quantiles, a.horizon, a.freq).scores(by=("model", "level", "origin"))
+
+
 def scores(cache: Path, want: str) -> pd.DataFrame:
     rows = []
     for name in LOGS:
@@ -63,12 +76,9 @@ def scores(cache: Path, want: str) -> pd.DataFrame:
             for o in log_origins(name, h):
                 if phase(name, o, h) != want:
                     continue
-                a: Backtest = pickle.loads((cache / f"{name}_auto_h{h}_{o.date()}.pkl").read_bytes())
-                f: Backtest = pickle.loads((cache / f"{name}_fast_h26_{o.date()}.pkl").read_bytes())
-                lg = f.forecasts[(f.forecasts["model"] == "lgbm") & (f.forecasts["h"] <= h)]
-                fc = candidates(a.forecasts, lg)
-                s = Backtest(fc, a.series, a.quantiles, h, a.freq).scores(by=("model", "level", "origin"))
-                rows.append(s.assign(log=name, horizon=h))
+                a, fast = load_origin(cache, name, h, o)
+                fc = candidates(a.forecasts, fast[fast["model"] == "lgbm"])
+                rows.append(score_frame(a, fc).assign(log=name, horizon=h))
     return pd.concat(rows, ignore_index=True)
 
 
