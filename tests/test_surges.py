@@ -255,3 +255,19 @@ def test_batched_fit_gives_the_unoptimised_fits_results(monkeypatch, trend):
         assert 0 < new["trend"].sum() < len(new), "both kinds of rows, with and without the trend"
     for col in ("expected", "threshold", "dispersion", "p_value"):
         np.testing.assert_allclose(new[col], ref[col], rtol=1e-6, err_msg=col)
+
+
+def test_a_shared_series_matrix_gives_the_same_surges_and_a_wrong_one_is_refused():
+    from foresight.matrix import to_matrix
+
+    rng = np.random.default_rng(3)
+    Y = _nb(rng, np.full((6, len(DS)), 8.0))
+    Y[2, -2] = 50
+    panel, cut = _panel(Y), DS[-1]
+    shared = to_matrix(panel, "W", before=cut, gaps="missing")
+    pd.testing.assert_frame_equal(surges(panel, cut, matrix=shared), surges(panel, cut))
+    with pytest.raises(DataError, match="before"):  # built with another cut
+        surges(panel, cut, matrix=to_matrix(panel, "W", before=DS[-3], gaps="missing"))
+    other = _panel(Y + 1)
+    with pytest.raises(DataError, match="another panel"):
+        surges(other, cut, matrix=shared)

@@ -240,3 +240,15 @@ def test_profile_in_blocks_of_series_equals_the_whole_matrix(monkeypatch):
     blocked = waves(panel)
     assert len(whole) > 5
     pd.testing.assert_frame_equal(blocked, whole, check_exact=True)
+
+
+def test_a_shared_series_matrix_gives_the_same_waves_and_a_wrong_one_is_refused(school_panel):
+    from foresight.matrix import to_matrix
+
+    cut = pd.Timestamp("2022-07-04")
+    shared = to_matrix(school_panel, "W", before=cut, gaps="missing")
+    pd.testing.assert_frame_equal(waves(school_panel, as_of=cut, matrix=shared), waves(school_panel, as_of=cut))
+    with pytest.raises(DataError, match="gaps"):
+        waves(school_panel, as_of=cut, matrix=to_matrix(school_panel, "W", before=cut))
+    with pytest.raises(DataError, match="another panel"):
+        waves(school_panel.assign(y=school_panel["y"] + 1), as_of=cut, matrix=shared)

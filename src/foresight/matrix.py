@@ -36,6 +36,10 @@ class SeriesMatrix:
         :func:`to_matrix`).
     freq : str
         ``"W"`` or ``"M"``.
+    gaps : str
+        ``"zero"`` or ``"missing"``: how :func:`to_matrix` filled periods without a row.
+    before : Timestamp or None
+        The cut :func:`to_matrix` applied (rows with ``ds >= before`` dropped), if any.
 
     Examples
     --------
@@ -50,6 +54,8 @@ class SeriesMatrix:
     starts: pd.DatetimeIndex
     y: np.ndarray
     freq: str
+    gaps: str = "zero"
+    before: pd.Timestamp | None = None
 
     @property
     def active(self) -> np.ndarray:
@@ -68,7 +74,7 @@ class SeriesMatrix:
 
 
 def to_matrix(panel: pd.DataFrame, freq: str, *, before: Any = None,
-              gaps: Literal["zero", "missing"] = "zero") -> SeriesMatrix:
+              gaps: Literal["zero", "missing"] = "zero", reuse: SeriesMatrix | None = None) -> SeriesMatrix:
     """Pivot a checked panel (:func:`foresight.schemas.check_panel`) to a :class:`SeriesMatrix`.
 
     Parameters
@@ -84,6 +90,10 @@ def to_matrix(panel: pd.DataFrame, freq: str, *, before: Any = None,
         count 0 (a series that stops early reads as zeros since), and with ``attrs["as_of"]`` the
         grid runs to the last complete period before it. ``"missing"`` (early warning): only the
         panel's rows are observed, every other cell is NaN; the grid ends at the last row.
+    reuse : SeriesMatrix, optional
+        The matrix an earlier call built from this panel with the same ``freq``, ``before`` and
+        ``gaps``: returned as it is once those and the panel's total count agree (steps that share
+        one matrix pass it on instead of pivoting the panel again).
 
     Returns
     -------
@@ -92,7 +102,8 @@ def to_matrix(panel: pd.DataFrame, freq: str, *, before: Any = None,
     Raises
     ------
     DataError
-        No rows (before ``before``), or dates that are not period starts of ``freq``.
+        No rows (before ``before``), dates that are not period starts of ``freq``, or a ``reuse``
+        matrix built otherwise or from another panel.
 
     Examples
     --------
@@ -100,12 +111,17 @@ def to_matrix(panel: pd.DataFrame, freq: str, *, before: Any = None,
     ...                   "ds": pd.to_datetime(["2024-01-01", "2024-01-15", "2024-01-08"]), "y": [1, 3, 2]})
     >>> to_matrix(p, "W").y.tolist()
     [[1.0, 0.0, 3.0], [nan, 2.0, 0.0]]
-    >>> to_matrix(p, "W", gaps="missing").y.tolist()
+    >>> m = to_matrix(p, "W", gaps="missing")
+    >>> m.y.tolist()
     [[1.0, nan, 3.0], [nan, 2.0, nan]]
+    >>> to_matrix(p, "W", gaps="missing", reuse=m) is m
+    True
     """
     f = periods.normalize_freq(freq)
-    ds = pd.DatetimeIndex(panel["ds"])
-    values = panel["y"].to_numpy(dtype="float64")
+    if reuse is not None:
+        return _checked_reuse(reuse, panel, f, before=before, gaps=gaps)
+    ds = pd.DatetimeIndex(panel["ds"]).as_unit("ns")  # as check_panel makes it (pandas 3 may give us)
+    values = panel["y"].to_numpy()  # cast to float64 as it is written into the matrix
     runs = series_runs(panel["area"], panel["category"])
     ac, au = key_codes(panel["area"].iloc[runs], sort=True)  # one row per run of a series
     cc, cu = key_codes(panel["category"].iloc[runs], sort=True)
@@ -125,7 +141,6 @@ def to_matrix(panel: pd.DataFrame, freq: str, *, before: Any = None,
     if gaps == "zero" and panel.attrs.get("as_of") is not None:
         t1 = max(t1, periods.last_complete(panel.attrs["as_of"], f))  # periods up to as_of without cases
     starts = periods.period_range(t0, t1, f)
-    tix = periods.period_index(ds, t0, f)
     au = pd.Index(au).astype(str)
     cu = pd.Index(cu).astype(str)
     seen = run_combo[lengths > 0]
@@ -137,16 +152,40 @@ def to_matrix(panel: pd.DataFrame, freq: str, *, before: Any = None,
     else:
         ukeys = np.unique(seen)
         run_sid = np.searchsorted(ukeys, run_combo)
-    sid = np.repeat(run_sid, lengths)  # the kept rows of a run are together, in order
     n, T = len(ukeys), len(starts)
+    # each row's cell in the flattened matrix: its series' row offset (the kept rows of a run are
+    # together, in order) plus its period; built in place, one array of the panel's length
+    cell = np.repeat(run_sid * T, lengths)
+    cell += periods.period_index(ds, t0, f)
     y = np.zeros((n, T)) if gaps == "zero" else np.full((n, T), np.nan)
-    y[sid, tix] = values
-    if gaps == "zero":
-        first = np.full(n, T, dtype=np.int64)
-        np.minimum.at(first, sid, tix)
+    y.reshape(-1)[cell] = values
+    if gaps == "zero":  # NaN before each series' first row
+        nonempty = lengths > 0
+        run_first = np.minimum.reduceat(cell, (np.cumsum(lengths) - lengths)[nonempty])
+        first = np.full(n, n * T, dtype=np.int64)
+        np.minimum.at(first, run_sid[nonempty], run_first)
+        first -= np.arange(n) * T
         y[np.arange(T)[None, :] < first[:, None]] = np.nan
     keys = pd.DataFrame({"area": au[ukeys // len(cu)], "category": cu[ukeys % len(cu)]})
-    return SeriesMatrix(keys=keys, starts=starts, y=y, freq=f)
+    return SeriesMatrix(keys=keys, starts=starts, y=y, freq=f, gaps=gaps,
+                        before=None if before is None else pd.Timestamp(before))
+
+
+def _checked_reuse(m: SeriesMatrix, panel: pd.DataFrame, f: str, *, before: Any, gaps: str) -> SeriesMatrix:
+    """``m`` if it was built by :func:`to_matrix` from ``panel`` with these options, else a DataError."""
+    cut = None if before is None else pd.Timestamp(before)
+    if not isinstance(m, SeriesMatrix) or (m.freq, m.gaps, m.before) != (f, gaps, cut):
+        got = (m.freq, m.gaps, m.before) if isinstance(m, SeriesMatrix) else type(m).__name__
+        raise DataError(f"the series matrix passed in was built with (freq, gaps, before) = {got}, this step "
+                        f"needs {(f, gaps, cut)}: build it with foresight.matrix.to_matrix(panel, {f!r}, "
+                        f"before={cut!r}, gaps={gaps!r}) or pass none.")
+    y = panel["y"].to_numpy()
+    total = np.add.reduce(y, where=np.asarray(panel["ds"] < cut)) if cut is not None else y.sum()
+    if float(total) != float(np.nansum(m.y)):
+        raise DataError(f"the series matrix passed in counts {np.nansum(m.y):.0f} cases, the panel "
+                        f"{float(total):.0f}: it was built from another panel; build it from this one "
+                        "(foresight.matrix.to_matrix) or pass none.")
+    return m
 
 
 def to_long(keys: pd.DataFrame, starts: pd.DatetimeIndex, **columns: np.ndarray) -> pd.DataFrame:

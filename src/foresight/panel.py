@@ -220,18 +220,20 @@ def complete_panel(counts: pd.DataFrame, *, freq: str, as_of: pd.Timestamp,
     n = np.clip(end[s_area] - s_start + 1, 0, None)
     offset = np.cumsum(n) - n
     total = int(n.sum())
-    series_of = np.repeat(np.arange(len(s_key)), n)
-    period = s_start[series_of] + (np.arange(total) - offset[series_of])
     y = np.zeros(total, dtype=np.int64)
     pos = offset[s_of_row] + (p - s_start[s_of_row])
     inside = (p >= s_start[s_of_row]) & (p - s_start[s_of_row] < n[s_of_row])
     np.add.at(y, pos[inside], counts["y"].to_numpy(dtype=np.int64)[inside])
+    # row r of series s is period s_start[s] + (r - offset[s]); every column built by one repeat, and
+    # handed to the frame as is (copy=False: a default frame copies each 8-byte column once more)
+    period = np.repeat(s_start - offset, n)
+    period += np.arange(total)
     out = pd.DataFrame({
-        "area": np.asarray(a_uni, dtype=object)[s_area][series_of],
-        "category": np.asarray(c_uni, dtype=object)[s_key % len(c_uni)][series_of],
+        "area": np.repeat(np.asarray(a_uni, dtype=object)[s_area], n),
+        "category": np.repeat(np.asarray(c_uni, dtype=object)[s_key % len(c_uni)], n),
         "ds": period_at(period, _EPOCH, f).to_numpy(),
         "y": y,
-    })
+    }, copy=False)
     out.attrs.update(freq=f, as_of=as_of_ts)
     return out
 

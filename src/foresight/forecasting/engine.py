@@ -150,7 +150,8 @@ def _run_engine(
     log_nodes = shapes.log_shape()
     shape_n = np.exp(log_nodes)
     if local_season:
-        shape_b = np.exp(local_shape(M.y, log_nodes[row_b], design))
+        shape_b = local_shape(M.y, log_nodes[row_b], design)
+        np.exp(shape_b, out=shape_b)  # in place: a (series x periods) array less to fault in
         # a node that is one bottom series (an area with a single category) is that series: it
         # takes the series' own shape, so the two forecasts reconciled are of the same thing
         An = A.tocsr()

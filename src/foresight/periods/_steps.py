@@ -195,7 +195,9 @@ def period_index(ds: Any, origin: Any, freq: str) -> np.ndarray:
     if normalize_freq(freq) == "W":
         if idx.tz is None and idx.unit == "ns":
             # on the int64 nanoseconds: the same numbers, without building n Timedelta fields
-            return (idx.asi8 - t0.value) // (7 * _DAY_NS)
+            k = idx.asi8 - t0.value
+            k //= 7 * _DAY_NS  # in place: one array of the input's length, not two
+            return k
         return np.asarray((idx - t0).days // 7, dtype=np.int64)
     return np.asarray((idx.year - t0.year) * 12 + idx.month - t0.month, dtype=np.int64)
 
@@ -224,7 +226,9 @@ def period_at(index: Any, origin: Any, freq: str) -> pd.DatetimeIndex:
     k = np.asarray(index, dtype=np.int64)
     t0 = pd.Timestamp(origin)
     if normalize_freq(freq) == "W":
-        return pd.DatetimeIndex(t0.to_datetime64().astype("datetime64[ns]") + (7 * k).astype("timedelta64[D]"))
+        ns = k * (7 * _DAY_NS)  # int64 nanoseconds: one array, no timedelta conversion
+        ns += t0.as_unit("ns").value
+        return pd.DatetimeIndex(ns.view("datetime64[ns]"))
     months = t0.year * 12 + t0.month - 1 + k
     return pd.DatetimeIndex(pd.to_datetime({"year": months // 12, "month": months % 12 + 1, "day": 1}))
 

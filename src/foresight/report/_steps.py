@@ -5,17 +5,38 @@ Each combines results computed once per run (the forecast, the waves, the surges
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
+
+from foresight.matrix import SeriesMatrix, to_matrix
 
 from foresight.report import charts
 from foresight.report._backcheck import backcheck
 from foresight.report.config import ReportConfig
 
-__all__ = ["RISK_WINDOW", "backcheck_step", "draw_charts", "flags_step", "outlook_step", "plan_step", "risk"]
+__all__ = ["RISK_WINDOW", "backcheck_step", "draw_charts", "flags_step", "outlook_step", "plan_step", "risk",
+           "warning_matrix"]
 
 #: Periods before and after the as-of date the risk ranking compares (its recent, forecast and change).
 RISK_WINDOW = 4
+
+
+def warning_matrix(panel: pd.DataFrame, *, freq: str, as_of: pd.Timestamp) -> Callable[[], SeriesMatrix]:
+    """The series matrix before ``as_of`` that waves and surges share: built on the first call, then the same.
+
+    Built inside whichever step asks first, so a panel it cannot pivot fails that (optional) step
+    as it would on its own.
+    """
+    built: list[SeriesMatrix] = []
+
+    def get() -> SeriesMatrix:
+        if not built:
+            built.append(to_matrix(panel, freq, before=as_of, gaps="missing"))
+        return built[0]
+
+    return get
 
 
 def flags_step(panel: pd.DataFrame, fc: pd.DataFrame, *, as_of: pd.Timestamp, config: ReportConfig,

@@ -15,7 +15,8 @@ from foresight.errors import ConfigError, DataError
 from foresight.report._inputs import (cases_at_level, input_files, names_of, read_inputs, reject_summary,
                                       versions)
 from foresight.report._cluster import run_on_cluster
-from foresight.report._steps import backcheck_step, draw_charts, flags_step, outlook_step, plan_step
+from foresight.report._steps import (backcheck_step, draw_charts, flags_step, outlook_step, plan_step,
+                                     warning_matrix)
 from foresight.report._steps import risk as rank_risk
 from foresight.report.config import ReportConfig
 from foresight.text import labels, render
@@ -293,16 +294,19 @@ def build_report(config: ReportConfig, *, cases: pd.DataFrame | None = None,
         level_cases = cases_at_level(cases, config)
 
         empty = pd.DataFrame()
-        # waves and surges are found once, with the one set of settings, and passed into the flags
+        # waves and surges are found once, with the one set of settings, and passed into the flags;
+        # they share one series matrix, built by the first of them to run
+        grid = warning_matrix(panel, freq=freq, as_of=as_of)
         wv = part.waves if part is not None else steps(
-            "waves", lambda: find_waves(panel, freq=freq, as_of=as_of, **settings.waves.kwargs()),
+            "waves", lambda: find_waves(panel, freq=freq, as_of=as_of, matrix=grid(), **settings.waves.kwargs()),
             optional=True, default=empty)
         outlook = steps("outlook", lambda: outlook_step(panel, as_of=as_of, config=config, taxonomy=taxonomy,
                                                         waves=wv), optional=True, default=empty)
         if part is not None:
             sg, flags = part.surges, part.flags
         else:
-            sg = steps("surges", lambda: find_surges(panel, as_of, freq=freq, **settings.surges.kwargs()),
+            sg = steps("surges", lambda: find_surges(panel, as_of, freq=freq, matrix=grid(),
+                                                     **settings.surges.kwargs()),
                        optional=True, default=empty)
             flags = steps("flags", lambda: flags_step(panel, fc, as_of=as_of, config=config, taxonomy=taxonomy,
                                                        cases=level_cases, waves=wv, surges=sg),

@@ -77,17 +77,18 @@ BLOCK = 4096
 
 
 def seasons(panel: pd.DataFrame, *, freq: str | None, as_of, smooth: int | None,
-             min_coverage: float) -> Seasons:
+             min_coverage: float, matrix: SeriesMatrix | None = None) -> Seasons:
     """The seasonal profile of every series of ``panel`` (see :func:`foresight.warning.waves`, steps 1-2).
 
     Returns the years x periods layout of the counts, each year's mean level, which years count
     (``min_coverage``), the smoothed relative profile (median over the years, mean 1), the Pearson
-    over-dispersion around level x profile and the profile's typical standard error.
+    over-dispersion around level x profile and the profile's typical standard error. ``matrix``:
+    the panel's series matrix before ``as_of`` (``gaps="missing"``), if already built.
     """
     panel = check_panel(panel)
     f = panel_freq(panel, freq)
     before = pd.Timestamp(as_of) if as_of is not None else None
-    grid = to_matrix(panel, f, before=before, gaps="missing")
+    grid = to_matrix(panel, f, before=before, gaps="missing", reuse=matrix)
     P = grid.periods_per_year
     S = len(grid.keys)
     yr = grid.starts.year.to_numpy()

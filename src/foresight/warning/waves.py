@@ -31,6 +31,7 @@ import pandas as pd
 from scipy import stats
 
 from foresight.errors import ConfigError
+from foresight.matrix import SeriesMatrix
 from foresight.text import period_label
 from foresight.warning import _seasons
 from foresight.warning._seasons import seasons
@@ -110,6 +111,7 @@ def waves(
     recur: float = 0.5,
     smooth: int | None = None,
     min_coverage: float = 0.9,
+    matrix: SeriesMatrix | None = None,
 ) -> pd.DataFrame:
     """Find the recurring seasonal waves of every area x category.
 
@@ -146,6 +148,10 @@ def waves(
         week, 1 month).
     min_coverage : float
         Share of a year's periods a series must cover for that year to count.
+    matrix : SeriesMatrix, optional
+        The panel's series matrix before ``as_of`` (:func:`foresight.matrix.to_matrix` with
+        ``before=as_of, gaps="missing"``), when another step built it already (e.g. for
+        :func:`~foresight.warning.surges`); checked against the panel, not rebuilt.
 
     Returns
     -------
@@ -161,7 +167,7 @@ def waves(
     Raises
     ------
     DataError
-        If the panel is malformed.
+        If the panel is malformed, or ``matrix`` was built otherwise or from another panel.
     ConfigError
         If an option is out of range.
 
@@ -179,7 +185,7 @@ def waves(
         raise ConfigError("level must be in [0, 1), base_quantile in (0, 1) and recur in [0, 1].")
     if min_height <= 1:
         raise ConfigError(f"min_height={min_height} must be above 1 (a wave rises above its base).")
-    s = seasons(panel, freq=freq, as_of=as_of, smooth=smooth, min_coverage=min_coverage)
+    s = seasons(panel, freq=freq, as_of=as_of, smooth=smooth, min_coverage=min_coverage, matrix=matrix)
     f = s.grid.freq
     P = s.grid.periods_per_year
     min_periods = (3 if f == "W" else 1) if min_periods is None else int(min_periods)
