@@ -5,13 +5,13 @@ Each combines results computed once per run (the forecast, the waves, the surges
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 
 from foresight.matrix import SeriesMatrix, to_matrix
-
 from foresight.report import charts
 from foresight.report._backcheck import backcheck
 from foresight.report.config import ReportConfig
@@ -29,14 +29,7 @@ def warning_matrix(panel: pd.DataFrame, *, freq: str, as_of: pd.Timestamp) -> Ca
     Built inside whichever step asks first, so a panel it cannot pivot fails that (optional) step
     as it would on its own.
     """
-    built: list[SeriesMatrix] = []
-
-    def get() -> SeriesMatrix:
-        if not built:
-            built.append(to_matrix(panel, freq, before=as_of, gaps="missing"))
-        return built[0]
-
-    return get
+    return functools.cache(functools.partial(to_matrix, panel, freq, before=as_of, gaps="missing"))
 
 
 def flags_step(panel: pd.DataFrame, fc: pd.DataFrame, *, as_of: pd.Timestamp, config: ReportConfig,
