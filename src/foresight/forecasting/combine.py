@@ -105,11 +105,13 @@ def rake(mean: np.ndarray, target: np.ndarray, area: np.ndarray, category: np.nd
     out = np.array(mean, dtype=float)
     h = out.shape[1]
     cols = np.arange(h)
+    groups = []  # per grouping: each cell's (group, period) bin and the target's sums, fixed over the rounds
+    for idx in (category, area):
+        k = int(idx.max()) + 1
+        flat = (idx[:, None] * h + cols[None, :]).ravel()
+        groups.append((idx, flat, k, np.bincount(flat, target.ravel(), k * h).reshape(k, h)))
     for _ in range(iters):
-        for idx in (category, area):
-            k = int(idx.max()) + 1
-            flat = (idx[:, None] * h + cols[None, :]).ravel()
-            want = np.bincount(flat, target.ravel(), k * h).reshape(k, h)
+        for idx, flat, k, want in groups:
             have = np.bincount(flat, out.ravel(), k * h).reshape(k, h)
             out *= np.where(have > 0, want / np.where(have > 0, have, 1.0), 1.0)[idx]
     return out
