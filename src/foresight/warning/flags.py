@@ -353,10 +353,14 @@ def flags(
     if "escalation" in s.kinds and cases is not None:
         parts.append(escalation_flags(cases, hist, as_of=as_of, f=f, s=s, name=nm["category"], language=language,
                                       k=k))
-    # a learned wave candidate's evidence is its probability (the floor), not the forecast's excess
-    learned = (lambda fl: (fl["kind"] == "wave") & (fl["p_wave"] >= s.learned_floor)) if wave_p is not None else (
-        lambda fl: False)
-    parts = [Part(p.flags[(p.flags["excess"] >= s.min_excess) | learned(p.flags)], p.reasons) for p in parts]
+
+    def kept(fl: pd.DataFrame) -> pd.Series:
+        keep = fl["excess"] >= s.min_excess
+        if wave_p is not None:  # a learned wave candidate's evidence is its probability, not the excess
+            keep |= (fl["kind"] == "wave") & (fl["p_wave"] >= s.learned_floor)
+        return keep
+
+    parts = [Part(p.flags[kept(p.flags)], p.reasons) for p in parts]
     parts = [p for p in parts if len(p.flags)]
     if not parts:
         out = pd.DataFrame({c: pd.Series(dtype="object") for c in FLAG_COLUMNS})
