@@ -10,7 +10,9 @@ that origin, without refitting:
 * ``expanding``: every such origin, one factor per level;
 * ``last4`` / ``last8``: the 4 / 8 latest of them, one factor per level (what
   ``forecast_hierarchy(..., calibrate_intervals=4 / 8)`` learns from: the origins are a quarter apart);
-* ``expanding_band``: every such origin, one factor per level and horizon band (steps 1-4, 5-13, 14-26).
+* ``expanding_band``: every such origin, one factor per level and horizon band (steps 1-4, 5-13, 14-26);
+* ``expanding_pinball``, ``last4_pinball``, ``last8_pinball``: as above with ``rule="pinball"`` (a factor
+  per quantile, the one with the lowest pinball loss on the past origins).
 
 All use ``IntervalSettings()`` otherwise (fewer than 4 past origins: scale 1). Scores are
 ``Backtest.scores()``: coverage of the 80% interval (rows pooled), scaled pinball loss (``spl``,
@@ -50,6 +52,9 @@ VARIANTS = {
     "last4": (4, IntervalSettings()),
     "last8": (8, IntervalSettings()),
     "expanding_band": (None, IntervalSettings(bands=(4, 13))),
+    "expanding_pinball": (None, IntervalSettings(rule="pinball")),
+    "last4_pinball": (4, IntervalSettings(rule="pinball")),
+    "last8_pinball": (8, IntervalSettings(rule="pinball")),
 }
 BASE = "default"
 
@@ -82,7 +87,7 @@ def compare(pooled: pd.DataFrame, per: pd.DataFrame, scales: pd.DataFrame) -> pd
     """Each variant against the default per level: pooled figures and per-origin SPL wins."""
     base = per[per["model"] == BASE].set_index(["level", "origin"])["spl"]
     p0 = pooled[pooled["model"] == BASE].set_index("level")
-    sc = scales[scales["lower"] == "p10"].groupby(["model", "level"])["scale"].mean()
+    sc = scales[scales["lower"] == "p10"].groupby(["model", "level"])[["scale_lower", "scale_upper"]].mean()
     rows = []
     for (model, level), g in per[per["model"] != BASE].groupby(["model", "level"]):
         r = g.set_index("origin")["spl"] / base.loc[level].reindex(g["origin"]).to_numpy()
@@ -92,7 +97,8 @@ def compare(pooled: pd.DataFrame, per: pd.DataFrame, scales: pd.DataFrame) -> pd
                          spl_ratio=pl["spl"] / p0.loc[level, "spl"], ratio_mean=float(r.mean()),
                          ratio_se=float(r.std(ddof=1) / np.sqrt(len(r))), wins=int((r < 1 - 1e-12).sum()),
                          ties=int((np.abs(r - 1) <= 1e-12).sum()), losses=int((r > 1 + 1e-12).sum()),
-                         scale=float(sc.get((model, level), np.nan)), width=p0.loc[level, "width"],
+                         scale_lower=float(sc.loc[(model, level), "scale_lower"]),
+                         scale_upper=float(sc.loc[(model, level), "scale_upper"]), width=p0.loc[level, "width"],
                          width_cal=pl["width"]))
     return pd.DataFrame(rows)
 
@@ -129,7 +135,8 @@ def main(argv: list[str] | None = None) -> int:
     show = res.assign(spl_ratio=res["spl_ratio"].round(4), wins=res["wins"].astype(str) + "/" +
                       res["ties"].astype(str) + "/" + res["losses"].astype(str))
     print(markdown_table(show[["log", "horizon", "variant", "level", "coverage80", "coverage80_cal", "spl",
-                               "spl_cal", "spl_ratio", "ratio_se", "wins", "scale", "width", "width_cal"]]))
+                               "spl_cal", "spl_ratio", "ratio_se", "wins", "scale_lower", "scale_upper", "width",
+                               "width_cal"]]))
     return 0
 
 

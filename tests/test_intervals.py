@@ -38,16 +38,16 @@ def _coverage(f: pd.DataFrame) -> float:
     return float(((f["y"] >= f["p10"]) & (f["y"] <= f["p90"])).mean())
 
 
-@pytest.mark.parametrize("truth,forecast_spread,wider", [(0.15, 0.0, True), (0.0, 0.3, False)])
+@pytest.mark.parametrize("truth,forecast_spread,wider", [(0.15, 0.0, True), (0.0, 0.05, False)])
 def test_scale_moves_coverage_of_new_origins_to_nominal(truth, forecast_spread, wider):
     past = _draws(truth, seed=1)
-    if forecast_spread:  # a forecast far too wide: quantiles of a much more dispersed distribution
+    if forecast_spread:  # a forecast too wide: quantiles of a more dispersed distribution
         mu, r = past["mean"].to_numpy(), 1 / forecast_spread
         for q in QS:
             past[f"p{round(q * 100)}"] = stats.nbinom.ppf(q, r, r / (r + mu)).astype(np.int64)
     sc = learn_interval_scales(past)
     row = sc.iloc[0]
-    assert (row["scale"] > 1.0) if wider else (row["scale"] < 1.0)
+    assert (row["scale_lower"] > 1.0) if wider else (row["scale_lower"] < 1.0)
     assert abs(row["coverage"] - 0.8) > 0.07  # the setting is clearly off nominal as forecast
     new = _draws(truth, seed=2)  # the same process at later origins
     if forecast_spread:
@@ -59,9 +59,9 @@ def test_scale_moves_coverage_of_new_origins_to_nominal(truth, forecast_spread, 
     assert abs(_coverage(out) - 0.8) < 0.03 < abs(_coverage(new) - 0.8)
 
 
-def test_a_right_forecast_keeps_its_intervals():
-    sc = learn_interval_scales(_draws(0.0, seed=3))
-    assert abs(sc["scale"].iloc[0] - 1.0) <= 0.15
+def test_a_right_forecast_keeps_its_quantiles_under_the_pinball_rule():
+    sc = learn_interval_scales(_draws(0.0, seed=3), settings=IntervalSettings(rule="pinball")).iloc[0]
+    assert abs(sc["scale_lower"] - 1.0) <= 0.1 and abs(sc["scale_upper"] - 1.0) <= 0.1
 
 
 def test_quantiles_stay_monotone_whole_and_non_negative_mean_and_p50_unchanged():
@@ -74,7 +74,8 @@ def test_quantiles_stay_monotone_whole_and_non_negative_mean_and_p50_unchanged()
         fc[f"p{round(q * 100)}"] = stats.poisson.ppf(q, mu).astype(np.int64)
     # the inner pair widened a lot, the outer ones narrowed: unchecked, the quantiles would cross
     sc = pd.DataFrame({"level": "category", "h_from": 1, "lower": ["p5", "p10", "p25"],
-                       "upper": ["p95", "p90", "p75"], "scale": [0.5, 0.6, 2.5]})
+                       "upper": ["p95", "p90", "p75"], "scale_lower": [0.5, 0.6, 2.5],
+                       "scale_upper": [0.5, 0.6, 2.5]})
     out = apply_interval_scales(fc, sc)
     cols = [f"p{round(q * 100)}" for q in qs]
     v = out[cols].to_numpy()
@@ -83,18 +84,27 @@ def test_quantiles_stay_monotone_whole_and_non_negative_mean_and_p50_unchanged()
     pd.testing.assert_series_equal(out["p50"], fc["p50"])
     pd.testing.assert_series_equal(out["mean"], fc["mean"])
     assert (out["p25"] <= fc["p25"]).all() and (out["p25"] < fc["p25"]).any()  # the widened pair moved
-    assert out.attrs["intervals"][0]["scale"] == 0.5
+    assert out.attrs["intervals"][0]["scale_lower"] == 0.5
 
 
 def test_too_few_origins_scale_one_and_say_so():
     past = _draws(0.3, n_origins=3, seed=5)
     sc = learn_interval_scales(past, settings=IntervalSettings(min_origins=4))
-    assert sc["scale"].tolist() == [1.0]
+    assert sc[["scale_lower", "scale_upper"]].to_numpy().tolist() == [[1.0, 1.0]]
     assert "3 past origin(s), fewer than the 4 needed" in sc["note"].iloc[0]
     fc = past.drop(columns=["y", "origin", "h"])
     out = apply_interval_scales(fc, sc)
     pd.testing.assert_frame_equal(out, fc)
-    assert learn_interval_scales(past, settings=IntervalSettings(min_origins=3))["scale"].iloc[0] > 1.0
+    assert learn_interval_scales(past, settings=IntervalSettings(min_origins=3))["scale_lower"].iloc[0] > 1.0
+
+
+def test_pinball_rule_widens_only_the_side_that_is_short():
+    past = _draws(0.0, seed=10)
+    past["p90"] = np.maximum(past["p90"] - 4, past["p50"])  # the upper tail cut short; the lower one right
+    sc = learn_interval_scales(past, settings=IntervalSettings(rule="pinball")).iloc[0]
+    assert sc["scale_upper"] > 1.2 and abs(sc["scale_lower"] - 1.0) <= 0.15
+    cov = learn_interval_scales(past).iloc[0]
+    assert cov["scale_lower"] == cov["scale_upper"]
 
 
 def test_bands_learn_a_scale_per_horizon_band():
@@ -102,7 +112,7 @@ def test_bands_learn_a_scale_per_horizon_band():
     far = _draws(0.3, seed=7, h=13)  # the spread grows with the horizon; the forecast's does not
     sc = learn_interval_scales(pd.concat([near, far]), settings=IntervalSettings(bands=(4,)))
     assert sc["h_from"].tolist() == [1, 5]
-    assert sc["scale"].iloc[1] > sc["scale"].iloc[0]
+    assert sc["scale_lower"].iloc[1] > sc["scale_lower"].iloc[0]
 
 
 def test_forecast_hierarchy_calibrate_intervals():
@@ -121,7 +131,7 @@ def test_forecast_hierarchy_calibrate_intervals():
     assert (cal["p10"] <= cal["p50"]).all() and (cal["p50"] <= cal["p90"]).all() and (cal["p10"] >= 0).all()
     short = forecast_hierarchy(panel[panel["ds"] < ds[110]], 4, country="US", calibrate_intervals=4)
     notes = pd.DataFrame(short.attrs["intervals"])
-    assert (notes["scale"] == 1.0).all() and notes["note"].str.contains("fewer than the 4 needed").all()
+    assert (notes[["scale_lower", "scale_upper"]] == 1.0).all().all() and notes["note"].str.contains("fewer than the 4 needed").all()
     with pytest.raises(ConfigError, match="calibrate_intervals"):
         forecast_hierarchy(panel, 4, country="US", calibrate_intervals=-1)
 

@@ -326,6 +326,11 @@ class IntervalSettings:
     spacing : int or None
         Periods between the past origins a forecast learns from (``calibrate_intervals=N``); None
         means a quarter: 13 weeks or 3 months.
+    rule : {"coverage", "pinball"}
+        ``"coverage"`` (default): one factor per pair of quantiles, the one whose central interval
+        covered the past actuals closest to nominal (split conformal). ``"pinball"``: a factor per
+        quantile, the one with the lowest pinball loss on the past actuals (each quantile moved
+        toward its own level, so a skewed interval can widen on one side only).
 
     Examples
     --------
@@ -339,8 +344,11 @@ class IntervalSettings:
     grid_step: float = 0.05
     bands: tuple[int, ...] = ()
     spacing: int | None = None
+    rule: str = "coverage"
 
     def __post_init__(self) -> None:
+        if self.rule not in ("coverage", "pinball"):
+            raise ConfigError(f"rule={self.rule!r}: use 'coverage' or 'pinball'.")
         if self.min_origins < 1:
             raise ConfigError(f"min_origins={self.min_origins} must be >= 1 (e.g. 4).")
         if not 0 < self.grid_min <= 1 <= self.grid_max or not self.grid_step > 0:

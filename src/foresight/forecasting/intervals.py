@@ -10,10 +10,11 @@ per level, band and pair of quantiles, picks the factor ``c`` (grid of
     ``[floor(p50 - c (p50 - p_q)), ceil(p50 + c (p_(1-q) - p50))]`` (lower bound at least 0)
 
 held the actuals of those origins in the share closest to ``1 - 2q`` (ties: the factor closest to 1):
-split-conformal calibration with a one-parameter family of intervals around the median.
-:func:`apply_interval_scales` puts the factors on a new forecast, and
-``forecast_hierarchy(..., calibrate_intervals=N)`` does both on ``N`` past origins of the panel itself
-(:func:`past_forecasts`). ``mean`` and ``p50`` never change.
+split-conformal calibration with a one-parameter family of intervals around the median. With
+``rule="pinball"`` the lower and the upper bound get a factor each, the one with the lowest pinball
+loss at their own level on those actuals. :func:`apply_interval_scales` puts the factors on a new
+forecast, and ``forecast_hierarchy(..., calibrate_intervals=N)`` does both on ``N`` past origins of the
+panel itself (:func:`past_forecasts`). ``mean`` and ``p50`` never change.
 """
 
 from __future__ import annotations
@@ -35,32 +36,45 @@ __all__ = ["LEVEL_KEYS", "apply_interval_scales", "learn_interval_scales", "past
 
 #: The levels a scale is learned for, and the keys that name a node of each.
 LEVEL_KEYS = {"area x category": ("area", "category"), "area": ("area",), "category": ("category",), "total": ()}
-SCALE_COLUMNS = ["level", "h_from", "h_to", "lower", "upper", "nominal", "scale", "coverage", "coverage_scaled",
-                 "n_origins", "n_obs", "note"]
+SCALE_COLUMNS = ["level", "h_from", "h_to", "lower", "upper", "nominal", "scale_lower", "scale_upper", "coverage",
+                 "coverage_scaled", "n_origins", "n_obs", "note"]
 _QCOL = re.compile(r"^p(\d+)$")
 _EPS = 1e-9
 
 
 def _pairs(columns: pd.Index) -> list[tuple[str, str, float]]:
-    """``(lower, upper, nominal coverage)`` of every ``pNN`` column below 50 whose mirror ``p(100-NN)`` exists."""
+    """``(lower, upper, lower level)`` of every ``pNN`` column below 50 whose mirror ``p(100-NN)`` exists."""
     pct = {int(m.group(1)): c for c in columns if (m := _QCOL.match(str(c)))}
-    return [(pct[k], pct[100 - k], (100 - 2 * k) / 100) for k in sorted(pct) if k < 50 and 100 - k in pct]
+    return [(pct[k], pct[100 - k], k / 100) for k in sorted(pct) if k < 50 and 100 - k in pct]
 
 
-def _scaled(p50: np.ndarray, lo: np.ndarray, hi: np.ndarray, c: float | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The interval's bounds with their distances from ``p50`` times ``c``, rounded out to whole counts."""
-    new_lo = np.maximum(np.floor(p50 - c * (p50 - lo) + _EPS), 0.0)
-    return new_lo, np.ceil(p50 + c * (hi - p50) - _EPS)
+def _scaled(p50: np.ndarray, lo: np.ndarray, hi: np.ndarray, c_lo: float | np.ndarray,
+            c_hi: float | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The interval's bounds with their distances from ``p50`` times ``c_lo`` and ``c_hi``, rounded out
+    to whole counts (the lower one at least 0)."""
+    new_lo = np.maximum(np.floor(p50 - c_lo * (p50 - lo) + _EPS), 0.0)
+    return new_lo, np.ceil(p50 + c_hi * (hi - p50) - _EPS)
 
 
-def _choose(y: np.ndarray, p50: np.ndarray, lo: np.ndarray, hi: np.ndarray, nominal: float,
-            grid: np.ndarray) -> tuple[float, float]:
-    """The factor on ``grid`` whose coverage is closest to ``nominal`` (ties: closest to 1), and that coverage."""
-    cov = np.array([float(((y >= a) & (y <= b)).mean()) for a, b in (_scaled(p50, lo, hi, c) for c in grid)])
-    err = np.abs(cov - nominal)
-    best = np.flatnonzero(err <= err.min() + _EPS)
-    k = best[np.argmin(np.abs(grid[best] - 1.0))]
-    return float(grid[k]), float(cov[k])
+def _best(loss: np.ndarray, grid: np.ndarray) -> int:
+    """Index of the lowest ``loss`` on ``grid`` (ties: the factor closest to 1)."""
+    best = np.flatnonzero(loss <= loss.min() + _EPS)
+    return int(best[np.argmin(np.abs(grid[best] - 1.0))])
+
+
+def _choose(y: np.ndarray, p50: np.ndarray, lo: np.ndarray, hi: np.ndarray, pair: tuple[float, float],
+            grid: np.ndarray, rule: str) -> tuple[float, float]:
+    """The factors of the lower and upper bound on ``grid`` by ``rule`` (module notes)."""
+    if rule == "coverage":
+        cov = np.array([float(((y >= a) & (y <= b)).mean()) for a, b in (_scaled(p50, lo, hi, c, c) for c in grid)])
+        k = _best(np.abs(cov - (pair[1] - pair[0])), grid)
+        return float(grid[k]), float(grid[k])
+    loss_lo, loss_hi = [], []
+    for c in grid:
+        a, b = _scaled(p50, lo, hi, c, c)
+        loss_lo.append(float(np.mean(np.maximum(pair[0] * (y - a), (pair[0] - 1) * (y - a)))))
+        loss_hi.append(float(np.mean(np.maximum(pair[1] * (y - b), (pair[1] - 1) * (y - b)))))
+    return float(grid[_best(np.array(loss_lo), grid)]), float(grid[_best(np.array(loss_hi), grid)])
 
 
 def _band_starts(h: pd.Series, bands: tuple[int, ...]) -> np.ndarray:
@@ -81,14 +95,15 @@ def learn_interval_scales(past: pd.DataFrame, *, settings: IntervalSettings | No
         ``origin, level, h, y, p50`` and pairs of quantile columns (``p10`` and ``p90``, ...); ``h``
         is the horizon step (1 = the origin's period), ``y`` the actual count.
     settings : IntervalSettings, optional
-        Factor grid, horizon bands and the fewest origins (default ``IntervalSettings()``).
+        Factor grid, horizon bands, the fewest origins and the rule (default ``IntervalSettings()``).
 
     Returns
     -------
     DataFrame
         One row per level, band and pair: ``level``, ``h_from``/``h_to`` (the band's horizon steps),
         ``lower``/``upper`` (the quantile columns), ``nominal`` (their nominal coverage, a share),
-        ``scale`` (the factor; 1 with fewer than ``settings.min_origins`` origins), ``coverage`` and
+        ``scale_lower``/``scale_upper`` (the factors of the two distances from ``p50``, equal under
+        ``rule="coverage"``; 1 with fewer than ``settings.min_origins`` origins), ``coverage`` and
         ``coverage_scaled`` (shares of the past actuals inside the intervals before and after),
         ``n_origins``, ``n_obs`` (rows) and ``note`` (why the scale is 1, else empty).
 
@@ -107,7 +122,7 @@ def learn_interval_scales(past: pd.DataFrame, *, settings: IntervalSettings | No
     ...                      "level": "total", "h": 1, "y": rng.poisson(100, n), "p50": 100,
     ...                      "p10": 90, "p90": 110})  # too narrow: Poisson(100)'s 80% interval is 100 +- 13
     >>> s = learn_interval_scales(past).iloc[0]
-    >>> bool(1.2 <= s["scale"] <= 1.4), bool(s["coverage"] < 0.75), bool(abs(s["coverage_scaled"] - 0.8) < 0.02)
+    >>> bool(1.2 <= s["scale_lower"] <= 1.4), bool(s["coverage"] < 0.75), bool(abs(s["coverage_scaled"] - 0.8) < 0.02)
     (True, True, True)
     """
     s = settings or IntervalSettings()
@@ -126,25 +141,27 @@ def learn_interval_scales(past: pd.DataFrame, *, settings: IntervalSettings | No
     d = past[past["y"].notna()]
     if d.empty:  # nothing to learn from: scale 1 at every level, and say so
         note = f"0 past origins, fewer than the {s.min_origins} needed: scale 1"
-        return pd.DataFrame([dict(level=lev, h_from=1, h_to=1, lower=a, upper=b, nominal=nom, scale=1.0,
-                                  coverage=np.nan, coverage_scaled=np.nan, n_origins=0, n_obs=0, note=note)
-                             for lev in LEVEL_KEYS for a, b, nom in pairs], columns=SCALE_COLUMNS)
+        return pd.DataFrame([dict(level=lev, h_from=1, h_to=1, lower=a, upper=b, nominal=1 - 2 * q, scale_lower=1.0,
+                                  scale_upper=1.0, coverage=np.nan, coverage_scaled=np.nan, n_origins=0, n_obs=0,
+                                  note=note) for lev in LEVEL_KEYS for a, b, q in pairs], columns=SCALE_COLUMNS)
     band = _band_starts(d["h"], s.bands)
     rows = []
     for (level, h_from), g in d.groupby([d["level"].astype(str).to_numpy(), band], sort=True):
         n_or = int(g["origin"].nunique())
         y, p50 = g["y"].to_numpy(float), g["p50"].to_numpy(float)
-        for lo_c, hi_c, nominal in pairs:
+        for lo_c, hi_c, q in pairs:
             lo, hi = g[lo_c].to_numpy(float), g[hi_c].to_numpy(float)
-            before = float(((y >= lo) & (y <= hi)).mean())
-            c, after, note = 1.0, before, ""
+            c_lo, c_hi, note = 1.0, 1.0, ""
             if n_or < s.min_origins:
                 note = f"{n_or} past origin(s), fewer than the {s.min_origins} needed: scale 1"
             else:
-                c, after = _choose(y, p50, lo, hi, nominal, grid)
+                c_lo, c_hi = _choose(y, p50, lo, hi, (q, 1 - q), grid, s.rule)
+            a, b = _scaled(p50, lo, hi, c_lo, c_hi) if note == "" else (lo, hi)
             rows.append(dict(level=level, h_from=int(h_from), h_to=int(g["h"].max()), lower=lo_c, upper=hi_c,
-                             nominal=nominal, scale=c, coverage=before, coverage_scaled=after, n_origins=n_or,
-                             n_obs=len(g), note=note))
+                             nominal=1 - 2 * q, scale_lower=c_lo, scale_upper=c_hi,
+                             coverage=float(((y >= lo) & (y <= hi)).mean()),
+                             coverage_scaled=float(((y >= a) & (y <= b)).mean()), n_origins=n_or, n_obs=len(g),
+                             note=note))
     return pd.DataFrame(rows, columns=SCALE_COLUMNS)
 
 
@@ -190,15 +207,15 @@ def apply_interval_scales(forecast: pd.DataFrame, scales: pd.DataFrame) -> pd.Da
     >>> fc = pd.DataFrame({"level": "total", "area": "(all)", "category": "(all)",
     ...                    "ds": pd.date_range("2024-01-01", periods=2, freq="W-MON"),
     ...                    "mean": 10.0, "p10": [6, 5], "p50": [10, 10], "p90": [14, 16]})
-    >>> sc = pd.DataFrame({"level": ["total"], "h_from": [1], "h_to": [2], "lower": ["p10"], "upper": ["p90"],
-    ...                    "nominal": [0.8], "scale": [1.5]})
+    >>> sc = pd.DataFrame({"level": ["total"], "h_from": [1], "lower": ["p10"], "upper": ["p90"],
+    ...                    "scale_lower": [1.5], "scale_upper": [1.5]})
     >>> out = apply_interval_scales(fc, sc)
     >>> out["p10"].tolist(), out["p90"].tolist()
     ([4, 2], [16, 19])
     """
     if "p50" not in forecast.columns:
         raise ConfigError("the forecast has no p50 to scale its intervals around: forecast with 0.5 in quantiles")
-    missing = [c for c in ("level", "h_from", "lower", "upper", "scale") if c not in scales.columns]
+    missing = [c for c in ("level", "h_from", "lower", "upper", "scale_lower", "scale_upper") if c not in scales.columns]
     if missing:
         raise ConfigError(f"scales lack column(s) {missing}: pass the table of learn_interval_scales(...)")
     out = forecast.copy()
@@ -210,16 +227,15 @@ def apply_interval_scales(forecast: pd.DataFrame, scales: pd.DataFrame) -> pd.Da
     for (lo_c, hi_c), sc in scales.groupby(["lower", "upper"], sort=False):
         if lo_c not in out.columns or hi_c not in out.columns:
             continue
-        c = np.ones(len(out))
+        c_lo, c_hi = np.ones(len(out)), np.ones(len(out))
         for lev, g in sc.groupby("level", sort=False):
             g = g.sort_values("h_from")
             rows = np.flatnonzero(level.to_numpy() == lev)
             k = np.clip(np.searchsorted(g["h_from"].to_numpy(int), h[rows], side="right") - 1, 0, None)
-            c[rows] = g["scale"].to_numpy(float)[k]
-        new_lo, new_hi = _scaled(p50, out[lo_c].to_numpy(float), out[hi_c].to_numpy(float), c)
-        keep = c == 1.0
-        out[lo_c] = np.where(keep, out[lo_c].to_numpy(float), new_lo)
-        out[hi_c] = np.where(keep, out[hi_c].to_numpy(float), new_hi)
+            c_lo[rows], c_hi[rows] = g["scale_lower"].to_numpy(float)[k], g["scale_upper"].to_numpy(float)[k]
+        new_lo, new_hi = _scaled(p50, out[lo_c].to_numpy(float), out[hi_c].to_numpy(float), c_lo, c_hi)
+        out[lo_c] = np.where(c_lo == 1.0, out[lo_c].to_numpy(float), new_lo)
+        out[hi_c] = np.where(c_hi == 1.0, out[hi_c].to_numpy(float), new_hi)
     _monotone(out, [*cols, "p50"])
     for c in cols:
         if pd.api.types.is_integer_dtype(forecast[c].dtype):
