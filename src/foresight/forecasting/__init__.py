@@ -8,6 +8,7 @@ from foresight.forecasting.components import forecast_components, plot_component
 from foresight.forecasting.engine import level_shifts
 from foresight.forecasting.intervals import apply_interval_scales, learn_interval_scales
 from foresight.forecasting.reconcile import ALL
+from foresight.settings import IntervalSettings
 
-__all__ = ["ALL", "apply_interval_scales", "forecast", "forecast_components", "forecast_hierarchy",
-           "learn_interval_scales", "level_shifts", "plot_components"]
+__all__ = ["ALL", "IntervalSettings", "apply_interval_scales", "forecast", "forecast_components",
+           "forecast_hierarchy", "learn_interval_scales", "level_shifts", "plot_components"]
