@@ -16,10 +16,8 @@ the fast anchors' 26-week run, cut to the horizon) and scores, without refitting
   aggregate plus the summed bottom changes. Quantiles: the default's quantiles of each row (every
   level) times the ratio of the combined mean to the default's mean (a scale family around the
   default's spread); a bottom row whose default mean is 0 takes Poisson quantiles of the combined mean.
-* Intervals (``--intervals``): coverage of the default's 80% interval per level, and a conformal scale
-  per level: the half-widths ``p50 - p10`` and ``p90 - p50`` times the factor ``c`` (grid
-  ``CONF_GRID``) whose coverage over the earlier origins (expanding window, as above) was closest to
-  80%, p10 rounded down and p90 up to whole counts.
+* Intervals: moved to ``benchmarks/forecast_intervals.py`` (the library's
+  ``foresight.forecasting.intervals``, refitted, no cache needed).
 
 The candidate is chosen on the development origins of both logs (``--phase dev``). Only a candidate
 that is no worse than the default at every level (ratio <= 1.002) on both logs, both horizons, RMSSE
@@ -28,9 +26,8 @@ and SPL, may be scored on the blind years (``--phase blind --candidate NAME``), 
 Usage::
 
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/forecast_combo.py --cache DIR --phase dev
-    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/forecast_combo.py --cache DIR --phase dev --intervals
 
-Writes ``benchmarks/results/forecast_combo_<phase>.csv`` (and ``forecast_intervals_<phase>.csv``).
+Writes ``benchmarks/results/forecast_combo_<phase>.csv``.
 """
 
 from __future__ import annotations
@@ -64,7 +61,6 @@ GRID_STEP = 0.05
 QCOLS = ("p10", "p50", "p90")
 BOTTOM = "area x category"
 KEY = ["area", "category", "ds"]
-CONF_GRID = np.round(np.arange(0.5, 3.0001, 0.05), 2)
 TOL = 1.002
 
 
@@ -228,42 +224,6 @@ def run_combos(cache: Path, want: str, only: str | None) -> tuple[pd.DataFrame, 
     return pd.concat(rows, ignore_index=True), pd.DataFrame(wrows)
 
 
-def widen(fc: pd.DataFrame, c: float | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    p50 = fc["p50"].to_numpy(float)
-    lo = np.floor(p50 - c * (p50 - fc["p10"].to_numpy(float)))
-    hi = np.ceil(p50 + c * (fc["p90"].to_numpy(float) - p50))
-    return np.maximum(lo, 0.0), hi
-
-
-def run_intervals(cache: Path, want: str) -> pd.DataFrame:
-    """Coverage of the default's 80% interval per level, as is and with a conformal scale per level."""
-    out = []
-    for name in LOGS:
-        for h in (13, 26):
-            hist: list[tuple[pd.Timestamp, pd.DataFrame]] = []
-            for o in log_origins(name, h):
-                a, _ = load_origin(cache, name, h, o)
-                fc = a.forecasts[["level", "y", "p10", "p50", "p90"]]
-                if phase(name, o, h) == want:
-                    past = [f for end, f in hist if end <= o]
-                    for level, g in fc.groupby("level"):
-                        c = 1.0
-                        if past:
-                            pl = pd.concat([f[f["level"] == level] for f in past])
-                            y = pl["y"].to_numpy(float)
-                            cov = [float(((y >= lo) & (y <= hi)).mean())
-                                   for lo, hi in (widen(pl, ci) for ci in CONF_GRID)]
-                            c = float(CONF_GRID[int(np.argmin(np.abs(np.array(cov) - 0.8)))])
-                        y = g["y"].to_numpy(float)
-                        lo, hi = widen(g, c)
-                        out.append(dict(log=name, horizon=h, origin=o.date(), level=level, scale=c,
-                                        coverage80=float(((y >= g["p10"]) & (y <= g["p90"])).mean()),
-                                        coverage80_conformal=float(((y >= lo) & (y <= hi)).mean()),
-                                        width=float((g["p90"] - g["p10"]).mean()), width_conformal=float((hi - lo).mean())))
-                hist.append((o + pd.Timedelta(weeks=h), fc))
-    return pd.DataFrame(out)
-
-
 def library_model(panel: pd.DataFrame, *, horizon: int, freq: str, quantiles: tuple[float, ...],
                   seed: int = 0) -> pd.DataFrame:
     """The shipped option: ``forecast_hierarchy``'s rows with the bottom ones from ``forecast(combine=True)``
@@ -321,7 +281,6 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cache", type=Path, required=True)
     ap.add_argument("--phase", choices=("dev", "blind"), required=True)
     ap.add_argument("--candidate", default=None, help="with --phase blind: the candidate chosen on dev (with dev: a regex of the candidates to run)")
-    ap.add_argument("--intervals", action="store_true", help="score the conformal interval scale instead")
     ap.add_argument("--library", type=int, default=None, metavar="H",
                     help="score the shipped forecast(combine=True) at horizon H instead (refits)")
     args = ap.parse_args(argv)
@@ -330,13 +289,6 @@ def main(argv: list[str] | None = None) -> int:
         print(m.to_string(index=False, float_format="%.4f"))
         atomic_write(RESULTS / f"forecast_combo_library_{args.phase}_h{args.library}.csv",
                      lambda p: m.to_csv(p, index=False))
-        return 0
-    if args.intervals:
-        iv = run_intervals(args.cache, args.phase)
-        s = iv.groupby(["log", "horizon", "level"])[["coverage80", "coverage80_conformal", "scale", "width",
-                                                     "width_conformal"]].mean()
-        print(s.to_string(float_format="%.3f"))
-        atomic_write(RESULTS / f"forecast_intervals_{args.phase}.csv", lambda p: iv.to_csv(p, index=False))
         return 0
     if args.phase == "blind" and not args.candidate:
         ap.error("--phase blind needs --candidate (chosen on --phase dev)")

@@ -35,9 +35,12 @@ _LAZY: dict[str, str] = {
     "load_categories": "foresight.categories",
     "Backtest": "foresight.evaluation",
     "backtest": "foresight.evaluation",
+    "IntervalSettings": "foresight.forecasting",
+    "apply_interval_scales": "foresight.forecasting",
     "forecast": "foresight.forecasting",
     "forecast_components": "foresight.forecasting",
     "forecast_hierarchy": "foresight.forecasting",
+    "learn_interval_scales": "foresight.forecasting",
     "plot_components": "foresight.forecasting",
     "from_nixtla": "foresight.interop",
     "to_nixtla": "foresight.interop",
@@ -95,8 +98,8 @@ if _TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
                                     spring_festival)
     from foresight.categories import Taxonomy, load_categories
     from foresight.evaluation import Backtest, backtest
-    from foresight.forecasting import (forecast, forecast_components, forecast_hierarchy,
-                                       plot_components)
+    from foresight.forecasting import (IntervalSettings, apply_interval_scales, forecast, forecast_components,
+                                       forecast_hierarchy, learn_interval_scales, plot_components)
     from foresight.ingest import ColumnMapping, IngestResult, load_mapping, read_cases
     from foresight.interop import from_nixtla, to_nixtla
     from foresight.panel import ALL, rollup, summarize_panel, to_panel

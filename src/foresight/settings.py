@@ -13,7 +13,7 @@ from typing import Any
 
 from foresight.errors import ConfigError
 
-__all__ = ["FLAG_KINDS", "WAVE_MODELS", "FlagSettings", "SurgeSettings", "WaveSettings"]
+__all__ = ["FLAG_KINDS", "WAVE_MODELS", "FlagSettings", "IntervalSettings", "SurgeSettings", "WaveSettings"]
 
 #: The kinds of flag, in the order a merged flag names them (``wave+surge``).
 FLAG_KINDS = ("wave", "surge", "escalation")
@@ -306,3 +306,67 @@ class FlagSettings:
         if s:
             mine["surges"] = dataclasses.replace(mine.get("surges", self.surges), **s)
         return dataclasses.replace(self, **mine)
+
+
+@dataclass(frozen=True)
+class IntervalSettings:
+    """Settings of the interval scale learned on past origins (:mod:`foresight.forecasting.intervals`).
+
+    Attributes
+    ----------
+    min_origins : int
+        Fewest past origins a level's scale is learned from, 4 (a year of quarterly origins, so every
+        season is seen once); with fewer the scale is 1 and the scale table's ``note`` says so.
+    grid_min, grid_max, grid_step : float
+        Factors of the half-widths tried: 0.5 to 3.0 in steps of 0.05 (the grid of the first trial,
+        docs/benchmarks.md, "Interval coverage per level").
+    bands : tuple of int
+        Upper horizon steps of the bands that get their own scale, e.g. ``(4, 13)`` for steps 1-4,
+        5-13 and 14 on; empty (the default): one scale per level for every step.
+    spacing : int or None
+        Periods between the past origins a forecast learns from (``calibrate_intervals=N``); None
+        means a quarter: 13 weeks or 3 months.
+    rule : {"coverage", "pinball"}
+        ``"coverage"`` (default): one factor per pair of quantiles, the one whose central interval
+        covered the past actuals closest to nominal (split conformal). ``"pinball"``: a factor per
+        quantile, the one with the lowest pinball loss on the past actuals (each quantile moved
+        toward its own level, so a skewed interval can widen on one side only).
+
+    Examples
+    --------
+    >>> IntervalSettings().min_origins, len(IntervalSettings().grid())
+    (4, 51)
+    """
+
+    min_origins: int = 4
+    grid_min: float = 0.5
+    grid_max: float = 3.0
+    grid_step: float = 0.05
+    bands: tuple[int, ...] = ()
+    spacing: int | None = None
+    rule: str = "coverage"
+
+    def __post_init__(self) -> None:
+        if self.rule not in ("coverage", "pinball"):
+            raise ConfigError(f"rule={self.rule!r}: use 'coverage' or 'pinball'.")
+        if self.min_origins < 1:
+            raise ConfigError(f"min_origins={self.min_origins} must be >= 1 (e.g. 4).")
+        if not 0 < self.grid_min <= 1 <= self.grid_max or not self.grid_step > 0:
+            raise ConfigError(f"the factor grid {self.grid_min} to {self.grid_max} (step {self.grid_step}) "
+                              "must include 1 and start above 0, with a step above 0 (e.g. 0.5, 3.0, 0.05).")
+        if list(self.bands) != sorted(set(self.bands)) or any(b < 1 for b in self.bands):
+            raise ConfigError(f"bands={self.bands!r} must be increasing horizon steps >= 1, e.g. (4, 13).")
+        if self.spacing is not None and self.spacing < 1:
+            raise ConfigError(f"spacing={self.spacing} must be >= 1 period, or None for a quarter.")
+
+    def grid(self) -> tuple[float, ...]:
+        """The factors tried, rounded to the step's decimals (1.0 is always one of them).
+
+        Examples
+        --------
+        >>> IntervalSettings(grid_min=0.8, grid_max=1.2, grid_step=0.1).grid()
+        (0.8, 0.9, 1.0, 1.1, 1.2)
+        """
+        n = int(round((self.grid_max - self.grid_min) / self.grid_step))
+        vals = {round(self.grid_min + i * self.grid_step, 6) for i in range(n + 1)} | {1.0}
+        return tuple(sorted(v for v in vals if v <= self.grid_max + 1e-9))

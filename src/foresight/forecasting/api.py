@@ -14,11 +14,14 @@ from foresight.errors import ConfigError
 from foresight.forecasting._frame import quantile_columns
 from foresight.forecasting.combine import combine_with_mean
 from foresight.forecasting.engine import DEFAULT_MODEL, default_forecast
+from foresight.forecasting.engine import forecast_hierarchy as hierarchy_forecast
+from foresight.forecasting.intervals import apply_interval_scales, learn_interval_scales, past_forecasts
 from foresight.forecasting.models import get_model
 from foresight.periods import panel_freq
 from foresight.schemas import check_panel
+from foresight.settings import IntervalSettings
 
-__all__ = ["forecast"]
+__all__ = ["forecast", "forecast_hierarchy"]
 
 
 def forecast(
@@ -120,3 +123,81 @@ def forecast(
     fn = get_model(model)
     p = check_panel(panel, allow_empty=False)
     return fn(p, horizon=horizon, freq=panel_freq(p, freq), quantiles=tuple(quantiles), seed=seed)
+
+
+def forecast_hierarchy(
+    panel: pd.DataFrame,
+    horizon: int = 13,
+    *,
+    model: str = "auto",
+    quantiles: tuple[float, ...] = (0.1, 0.5, 0.9),
+    freq: str | None = None,
+    country: str | None = None,
+    subdiv: str | None = None,
+    windows: tuple[str, ...] | None = None,
+    tree: Any = None,
+    reconcile: bool = True,
+    calibrate_intervals: int = 0,
+    interval_settings: IntervalSettings | None = None,
+) -> pd.DataFrame:
+    """Coherent forecasts for every node: area x category, areas, categories, total (and parent areas).
+
+    Aggregate means are the sums of the reconciled bottom means; each node's quantiles come from its
+    own negative-binomial spread (fitted on that node's history), not from summing quantiles.
+
+    Parameters
+    ----------
+    panel, horizon, quantiles, freq, country, subdiv, windows, tree, reconcile
+        As in :func:`forecast`.
+    model : {"auto", "nbglm"}
+        ``"auto"`` lets a baseline replace the default model in a volume group where it did better
+        at the holdout origins.
+    calibrate_intervals : int
+        0 (default): the quantiles as the model gives them. ``N > 0``: also fit the model at ``N``
+        past origins of the panel (a quarter apart, the last ``horizon`` periods before its end: about
+        ``N + 1`` times the time) and scale each level's quantile distances from ``p50`` so that their
+        intervals would have covered those origins' actuals as nominal
+        (:mod:`foresight.forecasting.intervals`); the scale table is in ``attrs["intervals"]``.
+    interval_settings : IntervalSettings, optional
+        The scale's grid, horizon bands, fewest origins (below it the scale is 1 and the table's
+        ``note`` says so) and origin spacing; default ``IntervalSettings()``.
+
+    Returns
+    -------
+    DataFrame
+        ``level`` then the :func:`forecast` columns. Levels: ``area x category``, ``area``,
+        ``category``, ``total``, and with a tree ``parent area`` and ``parent area x category``
+        (never calibrated); :data:`foresight.panel.ALL` (``"(all)"``) stands for all areas or all
+        categories.
+
+    Raises
+    ------
+    DataError, ConfigError
+        As in :func:`forecast`; ConfigError also for a negative ``calibrate_intervals``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> ds = pd.date_range("2022-01-03", periods=104, freq="W-MON")
+    >>> panel = pd.concat([pd.DataFrame({"area": a, "category": "x", "ds": ds, "y": 2}) for a in "AB"])
+    >>> h = forecast_hierarchy(panel, 2, country="CN")
+    >>> sorted(h["level"].unique())
+    ['area', 'area x category', 'category', 'total']
+    >>> tot = h[h["level"] == "total"]["mean"].to_numpy()
+    >>> bool(np.allclose(tot, h[h["level"] == "area x category"].groupby("ds")["mean"].sum()))
+    True
+    """
+    if calibrate_intervals < 0:
+        raise ConfigError(f"calibrate_intervals={calibrate_intervals} must be 0 (off) or a number of past "
+                          "origins, e.g. 4")
+    run = partial(hierarchy_forecast, horizon=horizon, model=model, quantiles=quantiles, freq=freq,
+                  country=country, subdiv=subdiv, windows=windows, tree=tree, reconcile=reconcile)
+    fc = run(panel)
+    if not calibrate_intervals:
+        return fc
+    s = interval_settings or IntervalSettings()
+    past = past_forecasts(panel, horizon, n_origins=calibrate_intervals, forecaster=run, freq=freq,
+                          spacing=s.spacing)
+    if past.empty:
+        past = past.assign(p50=[], **{c: [] for c in quantile_columns(quantiles)})
+    return apply_interval_scales(fc, learn_interval_scales(past, settings=s))
